@@ -1,0 +1,2 @@
+namespace ILGpuNet.Kernels;
+public static class GemmLaunch { }

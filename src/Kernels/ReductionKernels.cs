@@ -1,0 +1,122 @@
+using ILGPU;
+
+namespace ILGpuNet.Kernels;
+
+/// <summary>
+/// Deterministic sums: every partial result has a fixed owner and fixed summation order for a given
+/// launch shape, so repeated runs give identical bits. CUDA variants reduce a block in shared memory
+/// (tree with barriers); their CPU siblings give each thread a contiguous range and no barrier.
+/// Both write partials that a second, serial pass combines in index order.
+/// </summary>
+public static class ReductionKernels
+{
+    /// <summary>Threads per group of the block-reduction variants.</summary>
+    public const int BlockSize = 256;
+
+    /// <summary>CUDA: partials[group] = sum of op(x[i]) over the group's grid-stride share of [0, n).</summary>
+    [Kernel(UsesBarriers = true)]
+    public static void SumBlocks<TOp>(ArrayView<float> x, ArrayView<float> partials, int n) where TOp : struct, IUnaryOp
+    {
+        var op = default(TOp);
+        float acc = 0f;
+        for (int i = Grid.GlobalIndex.X; i < n; i += Grid.DimX * Group.DimX) acc += op.Forward(x[i]);
+        float total = BlockSum(acc);
+        if (Group.IdxX == 0) partials[Grid.IdxX] = total;
+    }
+
+    /// <summary>CPU: partials[thread] = sum of op(x[i]) over the thread's contiguous chunk.</summary>
+    [Kernel]
+    public static void SumThreads<TOp>(ArrayView<float> x, ArrayView<float> partials, int n, int chunk) where TOp : struct, IUnaryOp
+    {
+        var op = default(TOp);
+        float acc = 0f;
+        int step = Work.ThreadCount * chunk;
+        for (int start = Work.ThreadIndex * chunk; start < n; start += step)
+        {
+            int end = Math.Min(start + chunk, n);
+            for (int i = start; i < end; i++) acc += op.Forward(x[i]);
+        }
+        partials[Work.ThreadIndex] = acc;
+    }
+
+    /// <summary>
+    /// y[r] = scale * sum over j of partials[r * count + j], for r in [0, rows): the serial second pass
+    /// (one thread per row, fixed order).
+    /// </summary>
+    [Kernel]
+    public static void SumRows(ArrayView<float> partials, ArrayView<float> y, int rows, int count, float scale, int chunk)
+    {
+        int step = Work.ThreadCount * chunk;
+        for (int start = Work.ThreadIndex * chunk; start < rows; start += step)
+        {
+            int end = Math.Min(start + chunk, rows);
+            for (int r = start; r < end; r++)
+            {
+                float acc = 0f;
+                for (int j = 0; j < count; j++) acc += partials[r * count + j];
+                y[r] = scale * acc;
+            }
+        }
+    }
+
+    /// <summary>
+    /// CUDA: x viewed as (outer, channels, inner). Group g handles channel g / splits and the g % splits-th
+    /// slice of the inner axis over all outer rows; partials[g] = its sum of op(x).
+    /// </summary>
+    [Kernel(UsesBarriers = true)]
+    public static void ChannelSumBlocks<TOp>(ArrayView<float> x, ArrayView<float> partials, int outer, int channels, int inner, int splits)
+        where TOp : struct, IUnaryOp
+    {
+        var op = default(TOp);
+        int c = Grid.IdxX / splits, split = Grid.IdxX - c * splits;
+        int begin = (int)((long)inner * split / splits), end = (int)((long)inner * (split + 1) / splits);
+        float acc = 0f;
+        for (int n = 0; n < outer; n++)
+        {
+            long row = ((long)n * channels + c) * inner;
+            for (int s = begin + Group.IdxX; s < end; s += Group.DimX) acc += op.Forward(x[row + s]);
+        }
+        float total = BlockSum(acc);
+        if (Group.IdxX == 0) partials[Grid.IdxX] = total;
+    }
+
+    /// <summary>CPU sibling of ChannelSumBlocks: item g (same numbering) summed serially by one thread.</summary>
+    [Kernel]
+    public static void ChannelSumThreads<TOp>(ArrayView<float> x, ArrayView<float> partials, int outer, int channels, int inner, int splits, int chunk)
+        where TOp : struct, IUnaryOp
+    {
+        var op = default(TOp);
+        int items = channels * splits, step = Work.ThreadCount * chunk;
+        for (int start = Work.ThreadIndex * chunk; start < items; start += step)
+        {
+            int stop = Math.Min(start + chunk, items);
+            for (int g = start; g < stop; g++)
+            {
+                int c = g / splits, split = g - c * splits;
+                int begin = (int)((long)inner * split / splits), end = (int)((long)inner * (split + 1) / splits);
+                float acc = 0f;
+                for (int n = 0; n < outer; n++)
+                {
+                    long row = ((long)n * channels + c) * inner;
+                    for (int s = begin; s < end; s++) acc += op.Forward(x[row + s]);
+                }
+                partials[g] = acc;
+            }
+        }
+    }
+
+    /// <summary>Sum of <paramref name="value"/> over the group (BlockSize threads), valid in thread 0.</summary>
+    private static float BlockSum(float value)
+    {
+        var shared = SharedMemory.Allocate<float>(BlockSize);
+        int t = Group.IdxX;
+        shared[t] = value;
+        Group.Barrier();
+        for (int width = BlockSize / 2; width > 0; width >>= 1)
+        {
+            if (t < width) shared[t] += shared[t + width];
+            Group.Barrier();
+        }
+        return shared[0];
+    }
+}

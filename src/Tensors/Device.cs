@@ -1,0 +1,187 @@
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+
+namespace ILGpuNet.Tensors;
+
+/// <summary>
+/// One accelerator with its in-order stream, kernel cache and buffer pool. All work is queued on
+/// <see cref="Stream"/>; the host waits only where it reads data (<see cref="Tensor.ToArray"/>).
+/// Devices are process-wide singletons over one ILGPU context (<see cref="Open"/>).
+/// </summary>
+public sealed partial class Device : IDisposable
+{
+    private static readonly object Gate = new();
+    private static Context? context;
+    private static readonly Dictionary<DeviceKind, Device> Opened = new();
+
+    /// <summary>Threads per group on CUDA for one-dimensional work.</summary>
+    public const int CudaGroupSize = 256;
+
+    private Device(Accelerator accelerator)
+    {
+        Accelerator = accelerator;
+        Stream = accelerator.DefaultStream;
+        IsCpu = accelerator.AcceleratorType == AcceleratorType.CPU;
+        Kernels = new KernelCache(accelerator);
+        Pool = new BufferPool(accelerator);
+        // CUDA: enough resident groups to fill every multiprocessor a few times over; the loops stride beyond.
+        MaxGroups = IsCpu ? accelerator.NumMultiprocessors : accelerator.NumMultiprocessors * 8;
+        UseBarrierKernels = !IsCpu;
+    }
+
+    /// <summary>
+    /// Whether ops pick the shared-memory/barrier kernel variants (CUDA) or their barrier-free siblings
+    /// (CPU accelerator). Checks set it on the CPU accelerator at tiny sizes to test the CUDA variants there.
+    /// </summary>
+    public bool UseBarrierKernels { get; set; }
+
+    /// <summary>Fill every new tensor with NaN so that elements a kernel fails to write show up in checks.</summary>
+    public bool PoisonNewTensors { get; set; }
+
+    public Accelerator Accelerator { get; }
+    public AcceleratorStream Stream { get; }
+    public bool IsCpu { get; }
+    public KernelCache Kernels { get; }
+    public BufferPool Pool { get; }
+    public int MaxGroups { get; }
+    public string Name => Accelerator.Name;
+
+    /// <summary>Total threads a one-dimensional launch uses at most.</summary>
+    public int MaxThreads => MaxGroups * GroupSize;
+
+    /// <summary>Threads per group of one-dimensional launches: the CPU accelerator's groups are tiny on purpose.</summary>
+    public int GroupSize => IsCpu ? Accelerator.MaxNumThreadsPerGroup : CudaGroupSize;
+
+    /// <summary>The shared ILGPU context of this process (CPU accelerator and CUDA enabled).</summary>
+    public static Context Context
+    {
+        get
+        {
+            lock (Gate)
+            {
+                if (context != null) return context;
+                CudaDriverResolver.Install();
+                context = Context.Create(builder => builder
+                    .CPU(CpuDevice())
+                    .CPU(GpuShapedCpuDevice())
+                    .Cuda()
+                    .EnableAlgorithms()
+                    .Optimize(OptimizationLevel.O1));
+                return context;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The CPU accelerator as ENGINEERING.md measured it best: few emulated threads with long loops. Two
+    /// threads per warp and one warp per multiprocessor keep one OS thread per core; the launch overhead
+    /// grows with the number of emulated threads (measured here: 2 threads ~120 us, 8 threads ~440 us).
+    /// </summary>
+    private static CPUDevice CpuDevice() =>
+        new(numThreadsPerWarp: 2, numWarpsPerMultiprocessor: 1, numMultiprocessors: Math.Max(1, Environment.ProcessorCount / 2));
+
+    /// <summary>
+    /// A CPU accelerator with GPU-sized groups (256 threads), only for running the CUDA kernel variants
+    /// (shared memory, barriers) at tiny sizes in checks: slow, but the same code CUDA runs.
+    /// </summary>
+    private static CPUDevice GpuShapedCpuDevice() => new(numThreadsPerWarp: 32, numWarpsPerMultiprocessor: 8, numMultiprocessors: 1);
+
+    private static Device? gpuShapedCpu;
+
+    /// <summary>The CPU accelerator with GPU-shaped groups; its ops use the barrier (CUDA) kernel variants.</summary>
+    public static Device GpuShapedCpu
+    {
+        get
+        {
+            lock (Gate)
+            {
+                if (gpuShapedCpu != null) return gpuShapedCpu;
+                var ctx = Context;
+                var accelerator = ctx.GetCPUDevice(1).CreateCPUAccelerator(ctx, CPUAcceleratorMode.Parallel);
+                gpuShapedCpu = new Device(accelerator) { UseBarrierKernels = true };
+                return gpuShapedCpu;
+            }
+        }
+    }
+
+    /// <summary>The device of the given kind, created on first use. Cuda without a GPU is an error, not a fallback.</summary>
+    public static Device Open(DeviceKind kind)
+    {
+        lock (Gate)
+        {
+            var ctx = Context;
+            var resolved = kind;
+            if (kind == DeviceKind.Auto)
+                resolved = ctx.GetCudaDevices().Count > 0 ? DeviceKind.Cuda : DeviceKind.Cpu;
+            if (Opened.TryGetValue(resolved, out var existing)) return existing;
+            Accelerator accelerator;
+            if (resolved == DeviceKind.Cuda)
+            {
+                var gpus = ctx.GetCudaDevices();
+                if (gpus.Count == 0)
+                    throw new DeviceUnavailableException(
+                        "--device cuda: no CUDA GPU found (is the NVIDIA driver installed and libcuda.so.1 loadable?). Use --device cpu or auto.");
+                accelerator = gpus[0].CreateCudaAccelerator(ctx);
+            }
+            else
+            {
+                accelerator = ctx.GetCPUDevice(0).CreateCPUAccelerator(ctx, CPUAcceleratorMode.Parallel);
+            }
+            var device = new Device(accelerator);
+            Opened[resolved] = device;
+            return device;
+        }
+    }
+
+    /// <summary>The CPU accelerator (tests and small runs).</summary>
+    public static Device Cpu => Open(DeviceKind.Cpu);
+
+    /// <summary>Every accelerator of this machine, for <c>ilgpunet devices</c>.</summary>
+    public static IReadOnlyList<DeviceInfo> List()
+    {
+        var ctx = Context;
+        return ctx.Devices
+            .Where(d => d.AcceleratorType is AcceleratorType.CPU or AcceleratorType.Cuda)
+            .Select(d => new DeviceInfo(d.Name, d.AcceleratorType == AcceleratorType.Cuda ? "cuda" : "cpu",
+                d.MemorySize, d.NumMultiprocessors, d.WarpSize, d.MaxNumThreadsPerGroup))
+            .ToList();
+    }
+
+    /// <summary>Launch shape for a one-dimensional kernel over <paramref name="items"/> work items.</summary>
+    public LaunchPlan Plan(long items)
+    {
+        items = Math.Max(items, 1);
+        int group = GroupSize;
+        if (IsCpu)
+        {
+            int threads = MaxGroups * group;
+            int chunk = (int)((items + threads - 1) / threads);
+            return new LaunchPlan(new KernelConfig(MaxGroups, group), chunk);
+        }
+        long groups = Math.Min((items + group - 1) / group, MaxGroups);
+        return new LaunchPlan(new KernelConfig((int)groups, group), 1);
+    }
+
+    /// <summary>Waits until every queued kernel has finished.</summary>
+    public void Synchronize() => Stream.Synchronize();
+
+    public void Dispose()
+    {
+        lock (Gate)
+        {
+            Pool.Dispose();
+            Accelerator.Dispose();
+            foreach (var pair in Opened.Where(p => ReferenceEquals(p.Value, this)).ToList()) Opened.Remove(pair.Key);
+        }
+    }
+
+    public override string ToString() => $"{(IsCpu ? "cpu" : "cuda")}: {Name}";
+}
+
+/// <summary>A one-dimensional launch: the kernel config and the chunk each thread walks (Kernels/Work.cs).</summary>
+public readonly record struct LaunchPlan(KernelConfig Config, int Chunk);
+
+/// <summary>What <c>ilgpunet devices</c> prints.</summary>
+public sealed record DeviceInfo(string Name, string Kind, long MemoryBytes, int Multiprocessors, int WarpSize, int MaxThreadsPerGroup);

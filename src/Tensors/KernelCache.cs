@@ -1,0 +1,155 @@
+// Typed kernel loading and launching, one overload per kernel arity (ILGPU's loaders are typed the same way).
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace ILGpuNet.Tensors;
+
+/// <summary>
+/// Loads each kernel once per accelerator (loading compiles it) and caches the launcher by method.
+/// <c>Load</c> returns the raw launcher for kernels with their own launch shape (tiles, barriers);
+/// <c>Device.Run</c> launches a one-dimensional kernel whose last parameter is the chunk (Kernels/Work.cs).
+/// </summary>
+public sealed partial class KernelCache(Accelerator accelerator)
+{
+    private readonly Dictionary<System.Reflection.MethodInfo, Delegate> loaded = new();
+
+    /// <summary>Kernels compiled so far on this accelerator.</summary>
+    public int Count { get { lock (loaded) return loaded.Count; } }
+
+    private TLauncher Get<TLauncher>(Delegate kernel, Func<TLauncher> load) where TLauncher : Delegate
+    {
+        lock (loaded)
+        {
+            if (loaded.TryGetValue(kernel.Method, out var cached)) return (TLauncher)cached;
+            var launcher = load();
+            loaded[kernel.Method] = launcher;
+            return launcher;
+        }
+    }
+
+    public Action<AcceleratorStream, KernelConfig, T1> Load<T1>(Action<T1> kernel) where T1 : struct =>
+        Get(kernel, () => accelerator.LoadKernel(kernel));
+
+    public Action<AcceleratorStream, KernelConfig, T1, T2> Load<T1, T2>(Action<T1, T2> kernel) where T1 : struct where T2 : struct =>
+        Get(kernel, () => accelerator.LoadKernel(kernel));
+
+    public Action<AcceleratorStream, KernelConfig, T1, T2, T3> Load<T1, T2, T3>(Action<T1, T2, T3> kernel) where T1 : struct where T2 : struct where T3 : struct =>
+        Get(kernel, () => accelerator.LoadKernel(kernel));
+
+    public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4> Load<T1, T2, T3, T4>(Action<T1, T2, T3, T4> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct =>
+        Get(kernel, () => accelerator.LoadKernel(kernel));
+
+    public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5> Load<T1, T2, T3, T4, T5>(Action<T1, T2, T3, T4, T5> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct =>
+        Get(kernel, () => accelerator.LoadKernel(kernel));
+
+    public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6> Load<T1, T2, T3, T4, T5, T6>(Action<T1, T2, T3, T4, T5, T6> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct =>
+        Get(kernel, () => accelerator.LoadKernel(kernel));
+
+    public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7> Load<T1, T2, T3, T4, T5, T6, T7>(Action<T1, T2, T3, T4, T5, T6, T7> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct =>
+        Get(kernel, () => accelerator.LoadKernel(kernel));
+
+    public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8> Load<T1, T2, T3, T4, T5, T6, T7, T8>(Action<T1, T2, T3, T4, T5, T6, T7, T8> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct =>
+        Get(kernel, () => accelerator.LoadKernel(kernel));
+
+    public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9> Load<T1, T2, T3, T4, T5, T6, T7, T8, T9>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct =>
+        Get(kernel, () => accelerator.LoadKernel(kernel));
+
+    public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10> Load<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct =>
+        Get(kernel, () => accelerator.LoadKernel(kernel));
+
+    public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11> Load<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct where T11 : struct =>
+        Get(kernel, () => accelerator.LoadKernel(kernel));
+
+    public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12> Load<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct where T11 : struct where T12 : struct =>
+        Get(kernel, () => accelerator.LoadKernel(kernel));
+
+    public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13> Load<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct where T11 : struct where T12 : struct where T13 : struct =>
+        Get(kernel, () => accelerator.LoadKernel(kernel));
+
+    public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14> Load<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct where T11 : struct where T12 : struct where T13 : struct where T14 : struct =>
+        Get(kernel, () => accelerator.LoadKernel(kernel));
+
+}
+
+
+public sealed partial class Device
+{
+    public void Run<T1>(Action<T1, int> kernel, long items, T1 a1) where T1 : struct
+    {
+        var plan = Plan(items);
+        Kernels.Load(kernel)(Stream, plan.Config, a1, plan.Chunk);
+    }
+
+    public void Run<T1, T2>(Action<T1, T2, int> kernel, long items, T1 a1, T2 a2) where T1 : struct where T2 : struct
+    {
+        var plan = Plan(items);
+        Kernels.Load(kernel)(Stream, plan.Config, a1, a2, plan.Chunk);
+    }
+
+    public void Run<T1, T2, T3>(Action<T1, T2, T3, int> kernel, long items, T1 a1, T2 a2, T3 a3) where T1 : struct where T2 : struct where T3 : struct
+    {
+        var plan = Plan(items);
+        Kernels.Load(kernel)(Stream, plan.Config, a1, a2, a3, plan.Chunk);
+    }
+
+    public void Run<T1, T2, T3, T4>(Action<T1, T2, T3, T4, int> kernel, long items, T1 a1, T2 a2, T3 a3, T4 a4) where T1 : struct where T2 : struct where T3 : struct where T4 : struct
+    {
+        var plan = Plan(items);
+        Kernels.Load(kernel)(Stream, plan.Config, a1, a2, a3, a4, plan.Chunk);
+    }
+
+    public void Run<T1, T2, T3, T4, T5>(Action<T1, T2, T3, T4, T5, int> kernel, long items, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct
+    {
+        var plan = Plan(items);
+        Kernels.Load(kernel)(Stream, plan.Config, a1, a2, a3, a4, a5, plan.Chunk);
+    }
+
+    public void Run<T1, T2, T3, T4, T5, T6>(Action<T1, T2, T3, T4, T5, T6, int> kernel, long items, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct
+    {
+        var plan = Plan(items);
+        Kernels.Load(kernel)(Stream, plan.Config, a1, a2, a3, a4, a5, a6, plan.Chunk);
+    }
+
+    public void Run<T1, T2, T3, T4, T5, T6, T7>(Action<T1, T2, T3, T4, T5, T6, T7, int> kernel, long items, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct
+    {
+        var plan = Plan(items);
+        Kernels.Load(kernel)(Stream, plan.Config, a1, a2, a3, a4, a5, a6, a7, plan.Chunk);
+    }
+
+    public void Run<T1, T2, T3, T4, T5, T6, T7, T8>(Action<T1, T2, T3, T4, T5, T6, T7, T8, int> kernel, long items, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7, T8 a8) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct
+    {
+        var plan = Plan(items);
+        Kernels.Load(kernel)(Stream, plan.Config, a1, a2, a3, a4, a5, a6, a7, a8, plan.Chunk);
+    }
+
+    public void Run<T1, T2, T3, T4, T5, T6, T7, T8, T9>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, int> kernel, long items, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7, T8 a8, T9 a9) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct
+    {
+        var plan = Plan(items);
+        Kernels.Load(kernel)(Stream, plan.Config, a1, a2, a3, a4, a5, a6, a7, a8, a9, plan.Chunk);
+    }
+
+    public void Run<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, int> kernel, long items, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7, T8 a8, T9 a9, T10 a10) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct
+    {
+        var plan = Plan(items);
+        Kernels.Load(kernel)(Stream, plan.Config, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, plan.Chunk);
+    }
+
+    public void Run<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, int> kernel, long items, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7, T8 a8, T9 a9, T10 a10, T11 a11) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct where T11 : struct
+    {
+        var plan = Plan(items);
+        Kernels.Load(kernel)(Stream, plan.Config, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, plan.Chunk);
+    }
+
+    public void Run<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, int> kernel, long items, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7, T8 a8, T9 a9, T10 a10, T11 a11, T12 a12) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct where T11 : struct where T12 : struct
+    {
+        var plan = Plan(items);
+        Kernels.Load(kernel)(Stream, plan.Config, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, plan.Chunk);
+    }
+
+    public void Run<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, int> kernel, long items, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7, T8 a8, T9 a9, T10 a10, T11 a11, T12 a12, T13 a13) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct where T11 : struct where T12 : struct where T13 : struct
+    {
+        var plan = Plan(items);
+        Kernels.Load(kernel)(Stream, plan.Config, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, plan.Chunk);
+    }
+
+}

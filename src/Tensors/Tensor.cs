@@ -1,0 +1,226 @@
+using ILGPU;
+using ILGPU.Runtime;
+using ILGpuNet.Kernels;
+
+namespace ILGpuNet.Tensors;
+
+/// <summary>
+/// A float32 tensor in contiguous row-major (NCDHW) layout: shape on the host, data on the device in a
+/// pooled buffer. Reshapes share the buffer (reference counted); <see cref="Dispose"/> returns it to the
+/// pool once no view uses it. Autograd state (<see cref="Grad"/>, <see cref="GradFn"/>) lives here; the
+/// differentiable ops that fill it live in ILGpuNet.Layers.
+/// </summary>
+public sealed class Tensor : IDisposable
+{
+    public const int MaxRank = 5;
+
+    private readonly Storage storage;
+    private bool disposed;
+
+    private Tensor(Device device, Storage storage, int[] shape)
+    {
+        Device = device;
+        this.storage = storage;
+        Shape = shape;
+        Length = NumberOf(shape);
+        TensorScope.Register(this);
+    }
+
+    public Device Device { get; }
+
+    public int[] Shape { get; }
+
+    public long Length { get; }
+
+    public int Rank => Shape.Length;
+
+    /// <summary>Row-major strides in elements, derived from the shape.</summary>
+    public long[] Strides
+    {
+        get
+        {
+            var strides = new long[Rank];
+            long s = 1;
+            for (int i = Rank - 1; i >= 0; i--) { strides[i] = s; s *= Shape[i]; }
+            return strides;
+        }
+    }
+
+    /// <summary>The device data, exactly <see cref="Length"/> elements, 16-byte aligned.</summary>
+    public ArrayView<float> View
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return storage.Buffer.View.SubView(0, Length);
+        }
+    }
+
+    public bool IsDisposed => disposed;
+
+    /// <summary>Whether gradients flow to this tensor (leaf parameters, or results of ops on them).</summary>
+    public bool RequiresGrad { get; set; }
+
+    /// <summary>The accumulated gradient (same shape), or null before the first backward pass.</summary>
+    public Tensor? Grad { get; set; }
+
+    /// <summary>The tape node that produced this tensor; null for leaves.</summary>
+    public Node? GradFn { get; internal set; }
+
+    public bool IsLeaf => GradFn == null;
+
+    /// <summary>A name for error messages, checkpoints and summaries.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>Size of one axis; negative axes count from the end.</summary>
+    public int Dim(int axis) => Shape[axis < 0 ? Rank + axis : axis];
+
+    public static long NumberOf(IReadOnlyList<int> shape)
+    {
+        if (shape.Count > MaxRank) throw new ArgumentException($"rank {shape.Count} exceeds the maximum rank {MaxRank}");
+        long n = 1;
+        foreach (var d in shape)
+        {
+            if (d <= 0) throw new ArgumentException($"shape [{string.Join(", ", shape)}] has a non-positive dimension");
+            n *= d;
+        }
+        return n;
+    }
+
+    /// <summary>A tensor with unspecified contents (pooled memory is reused as is).</summary>
+    public static Tensor Empty(Device device, params int[] shape)
+    {
+        long n = NumberOf(shape);
+        var t = new Tensor(device, new Storage(device.Pool, device.Pool.Rent(n)), (int[])shape.Clone());
+        if (device.PoisonNewTensors) t.Fill(float.NaN);
+        return t;
+    }
+
+    public static Tensor Full(Device device, float value, params int[] shape)
+    {
+        var t = Empty(device, shape);
+        t.Fill(value);
+        return t;
+    }
+
+    public static Tensor Zeros(Device device, params int[] shape) => Full(device, 0f, shape);
+
+    public static Tensor FromArray(Device device, float[] data, params int[] shape)
+    {
+        if (NumberOf(shape) != data.Length)
+            throw new ArgumentException($"{data.Length} values do not fill shape [{string.Join(", ", shape)}]");
+        var t = Empty(device, shape);
+        t.Upload(data);
+        return t;
+    }
+
+    /// <summary>Copies host data into this tensor (asynchronous with respect to kernels already queued).</summary>
+    public void Upload(ReadOnlySpan<float> data)
+    {
+        if (data.Length != Length) throw new ArgumentException($"{data.Length} values for a tensor of {Length}");
+        View.SubView(0, Length).CopyFromCPU(Device.Stream, data);
+    }
+
+    /// <summary>Waits for queued work and copies the data to the host.</summary>
+    public float[] ToArray()
+    {
+        var result = new float[Length];
+        View.CopyToCPU(Device.Stream, result);
+        Device.Stream.Synchronize();
+        return result;
+    }
+
+    /// <summary>The single value of a one-element tensor (synchronises).</summary>
+    public float Item()
+    {
+        if (Length != 1) throw new InvalidOperationException($"Item() needs one element, the tensor has shape {ShapeText}");
+        return ToArray()[0];
+    }
+
+    /// <summary>
+    /// A view with another shape over the same data (no copy, no autograd: use Ops.Reshape in Layers to
+    /// keep the gradient path). One dimension may be -1.
+    /// </summary>
+    public Tensor Reshape(params int[] shape)
+    {
+        var resolved = ResolveShape(shape);
+        storage.AddRef();
+        return new Tensor(Device, storage, resolved);
+    }
+
+    public int[] ResolveShape(int[] shape)
+    {
+        var resolved = (int[])shape.Clone();
+        int infer = Array.IndexOf(resolved, -1);
+        if (infer >= 0)
+        {
+            long known = 1;
+            for (int i = 0; i < resolved.Length; i++) if (i != infer) known *= resolved[i];
+            if (known <= 0 || Length % known != 0)
+                throw new ArgumentException($"cannot reshape {ShapeText} to [{string.Join(", ", shape)}]");
+            resolved[infer] = (int)(Length / known);
+        }
+        if (NumberOf(resolved) != Length)
+            throw new ArgumentException($"cannot reshape {ShapeText} ({Length} elements) to [{string.Join(", ", shape)}]");
+        return resolved;
+    }
+
+    /// <summary>A new tensor with a copy of the data (no autograd).</summary>
+    public Tensor Clone()
+    {
+        var t = Empty(Device, Shape);
+        t.CopyFrom(this);
+        return t;
+    }
+
+    public void CopyFrom(Tensor source)
+    {
+        RequireSameLength(source);
+        Device.Run(ElementwiseKernels.Axpby, Length / 4, source.View, View, 1f, 0f, (int)Length);
+    }
+
+    public void Fill(float value) => Device.Run(ElementwiseKernels.Fill, Length / 4, View, value, (int)Length);
+
+    /// <summary>this = alpha * x + beta * this.</summary>
+    public void Axpby(float alpha, Tensor x, float beta)
+    {
+        RequireSameLength(x);
+        Device.Run(ElementwiseKernels.Axpby, Length / 4, x.View, View, alpha, beta, (int)Length);
+    }
+
+    /// <summary>Sets the accumulated gradient to zero, keeping its buffer.</summary>
+    public void ZeroGrad() => Grad?.Fill(0f);
+
+    public bool SameShape(Tensor other) => Shape.AsSpan().SequenceEqual(other.Shape);
+
+    public string ShapeText => $"[{string.Join(", ", Shape)}]";
+
+    private void RequireSameLength(Tensor other)
+    {
+        if (other.Length != Length) throw new ArgumentException($"length mismatch: {other.ShapeText} vs {ShapeText}");
+    }
+
+    public void Dispose()
+    {
+        if (disposed) return;
+        disposed = true;
+        storage.Release();
+    }
+
+    public override string ToString() => $"Tensor{ShapeText}{(Name != null ? " " + Name : "")}";
+
+    /// <summary>A pooled buffer shared by a tensor and its reshaped views.</summary>
+    private sealed class Storage(BufferPool pool, MemoryBuffer1D<float, Stride1D.Dense> buffer)
+    {
+        private int references = 1;
+
+        public MemoryBuffer1D<float, Stride1D.Dense> Buffer { get; } = buffer;
+
+        public void AddRef() => Interlocked.Increment(ref references);
+
+        public void Release()
+        {
+            if (Interlocked.Decrement(ref references) == 0) pool.Return(Buffer);
+        }
+    }
+}
