@@ -1,11 +1,39 @@
+using System.CommandLine;
+using ILGpuNet.Cli.Commands;
+
 namespace ILGpuNet.Cli;
 
 public static class Program
 {
-    public static int Main(string[] args) => CliApp.Run(args);
+    public static int Main(string[] args) => CliApp.Run(args, Console.Out, Console.Error);
 }
 
+/// <summary>The <c>ilgpunet</c> command tree; every command has --help, unknown options are errors.</summary>
 public static class CliApp
 {
-    public static int Run(string[] args) => 0;
+    public static RootCommand Build(TextWriter output)
+    {
+        var root = new RootCommand("ILGpuNet: framework-free 3D CNN training on ILGPU (CUDA GPUs and the CPU accelerator)");
+        root.Subcommands.Add(DevicesCommand.Create(output));
+        root.Subcommands.Add(GradcheckCommand.Create(output));
+        root.Subcommands.Add(PtxCommand.Create(output));
+        return root;
+    }
+
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var parse = Build(output).Parse(args);
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e) when (e is CliException or ArgumentException or Tensors.DeviceUnavailableException or Tensors.DeviceOutOfMemoryException or IOException)
+        {
+            error.WriteLine($"error: {e.Message}");
+            return 2;
+        }
+    }
 }
+
+/// <summary>A user error: printed as one line, exit code 2.</summary>
+public sealed class CliException(string message) : Exception(message);

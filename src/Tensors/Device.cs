@@ -142,11 +142,14 @@ public sealed partial class Device : IDisposable
     public static IReadOnlyList<DeviceInfo> List()
     {
         var ctx = Context;
-        return ctx.Devices
-            .Where(d => d.AcceleratorType is AcceleratorType.CPU or AcceleratorType.Cuda)
-            .Select(d => new DeviceInfo(d.Name, d.AcceleratorType == AcceleratorType.Cuda ? "cuda" : "cpu",
-                d.MemorySize, d.NumMultiprocessors, d.WarpSize, d.MaxNumThreadsPerGroup))
-            .ToList();
+        var cpu = ctx.GetCPUDevice(0);  // device 1 is the GPU-shaped CPU accelerator used only by checks
+        var list = new List<DeviceInfo>
+        {
+            new(cpu.Name + $" ({Environment.ProcessorCount} cores)", "cpu", GC.GetGCMemoryInfo().TotalAvailableMemoryBytes,
+                cpu.NumMultiprocessors, cpu.WarpSize, cpu.MaxNumThreadsPerGroup),
+        };
+        list.AddRange(ctx.GetCudaDevices().Select(d => new DeviceInfo(d.Name, "cuda", d.MemorySize, d.NumMultiprocessors, d.WarpSize, d.MaxNumThreadsPerGroup)));
+        return list;
     }
 
     /// <summary>Launch shape for a one-dimensional kernel over <paramref name="items"/> work items.</summary>
