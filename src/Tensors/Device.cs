@@ -148,7 +148,7 @@ public sealed partial class Device : IDisposable
             new(cpu.Name + $" ({Environment.ProcessorCount} cores)", "cpu", GC.GetGCMemoryInfo().TotalAvailableMemoryBytes,
                 cpu.NumMultiprocessors, cpu.WarpSize, cpu.MaxNumThreadsPerGroup),
         };
-        list.AddRange(ctx.GetCudaDevices().Select(d => new DeviceInfo(d.Name, "cuda", d.MemorySize, d.NumMultiprocessors, d.WarpSize, d.MaxNumThreadsPerGroup)));
+        list.AddRange(ctx.GetCudaDevices().Select<CudaDevice, DeviceInfo>(d => new DeviceInfo(d.Name, "cuda", d.MemorySize, d.NumMultiprocessors, d.WarpSize, d.MaxNumThreadsPerGroup)));
         return list;
     }
 
