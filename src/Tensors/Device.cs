@@ -148,7 +148,9 @@ public sealed partial class Device : IDisposable
             new(cpu.Name + $" ({Environment.ProcessorCount} cores)", "cpu", GC.GetGCMemoryInfo().TotalAvailableMemoryBytes,
                 cpu.NumMultiprocessors, cpu.WarpSize, cpu.MaxNumThreadsPerGroup),
         };
-        list.AddRange(ctx.GetCudaDevices().Select<CudaDevice, DeviceInfo>(d => new DeviceInfo(d.Name, "cuda", d.MemorySize, d.NumMultiprocessors, d.WarpSize, d.MaxNumThreadsPerGroup)));
+        var gpus = ctx.GetCudaDevices();
+        for (int i = 0; i < gpus.Count; i++)
+            list.Add(new DeviceInfo(gpus[i].Name, "cuda", gpus[i].MemorySize, gpus[i].NumMultiprocessors, gpus[i].WarpSize, gpus[i].MaxNumThreadsPerGroup));
         return list;
     }
 
