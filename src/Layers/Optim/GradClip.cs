@@ -1,0 +1,36 @@
+using ILGpuNet.Kernels;
+using ILGpuNet.Tensors;
+
+namespace ILGpuNet.Layers.Optim;
+
+/// <summary>Gradient clipping by the global L2 norm, computed and applied on the device without host synchronisation.</summary>
+public static class GradClip
+{
+    /// <summary>
+    /// torch.nn.utils.clip_grad_norm_: total = sqrt(sum over all gradients of sum g^2); every gradient is
+    /// scaled by min(1, maxNorm / (total + 1e-6)). Parameters without a gradient are skipped. Returns the
+    /// total norm before clipping as a new one-element tensor (reading it synchronises; the clipping does not).
+    /// </summary>
+    public static Tensor ClipGlobalNorm(IReadOnlyList<Tensor> parameters, float maxNorm)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var grads = parameters.Select(p => p.Grad).OfType<Tensor>().ToList();
+        if (grads.Count == 0)
+        {
+            if (parameters.Count == 0) throw new ArgumentException("ClipGlobalNorm needs at least one parameter");
+            return Tensor.Zeros(parameters[0].Device, 1);
+        }
+        var device = grads[0].Device;
+        if (grads.Any(g => !ReferenceEquals(g.Device, device))) throw new ArgumentException("ClipGlobalNorm: gradients live on different devices");
+
+        var norm = Tensor.Empty(device, 1);
+        using var squaredNorms = Tensor.Empty(device, grads.Count);
+        using var coefficient = Tensor.Empty(device, 1);
+        for (int i = 0; i < grads.Count; i++)
+            Reductions.Sum<SquareOp>(grads[i].View, squaredNorms.View.SubView(i, 1), device);
+        device.Run(OptimizerKernels.ClipCoefficient, 1, squaredNorms.View, norm.View, coefficient.View, grads.Count, maxNorm);
+        foreach (var g in grads)
+            device.Run(OptimizerKernels.ScaleByDeviceScalar, g.Length / 4, g.View, coefficient.View, (int)g.Length);
+        return norm;
+    }
+}

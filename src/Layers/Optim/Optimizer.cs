@@ -1,0 +1,135 @@
+using ILGpuNet.Tensors;
+
+namespace ILGpuNet.Layers.Optim;
+
+/// <summary>
+/// A first-order optimizer over a fixed list of parameter tensors, updating each with one fused kernel.
+/// Like PyTorch, parameters whose <see cref="Tensor.Grad"/> is null are skipped (their state and step
+/// count do not advance). State tensors (momentum, moments) are created on a parameter's first update,
+/// kept out of every <see cref="TensorScope"/> and freed by <see cref="Dispose"/>.
+/// </summary>
+public abstract class Optimizer : IDisposable
+{
+    private readonly long[] parameterSteps;
+    private readonly Dictionary<(int Index, string Slot), Tensor> state = new();
+    private bool disposed;
+
+    protected Optimizer(IReadOnlyList<Tensor> parameters, double learningRate)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (learningRate < 0) throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "learning rate must be >= 0");
+        Parameters = parameters.ToArray();
+        LearningRate = learningRate;
+        parameterSteps = new long[Parameters.Count];
+    }
+
+    public IReadOnlyList<Tensor> Parameters { get; }
+
+    /// <summary>The learning rate of the next <see cref="Step"/>; schedules set it before each step.</summary>
+    public double LearningRate { get; set; }
+
+    /// <summary>Number of <see cref="Step"/> calls (or the count restored by <see cref="LoadState"/>).</summary>
+    public long StepCount { get; private set; }
+
+    /// <summary>Updates applied to each parameter (PyTorch's per-parameter <c>state['step']</c>).</summary>
+    public IReadOnlyList<long> ParameterSteps => parameterSteps;
+
+    /// <summary>Names of the state tensors this optimizer keeps per parameter, e.g. exp_avg, exp_avg_sq.</summary>
+    protected abstract IReadOnlyList<string> StateSlots { get; }
+
+    /// <summary>Applies one update to every parameter that has a gradient (queued on the device, no synchronisation).</summary>
+    public void Step()
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        using var noGrad = Autograd.NoGrad();
+        StepCount++;
+        for (int i = 0; i < Parameters.Count; i++)
+        {
+            var p = Parameters[i];
+            var g = p.Grad;
+            if (g == null) continue;
+            if (g.Length != p.Length) throw new InvalidOperationException($"gradient {g.ShapeText} does not match parameter {p.ShapeText} ({p.Name ?? "#" + i})");
+            parameterSteps[i]++;
+            Update(i, p, g, parameterSteps[i]);
+        }
+    }
+
+    /// <summary>One parameter's update; <paramref name="step"/> counts this parameter's updates, 1 on its first.</summary>
+    protected abstract void Update(int index, Tensor parameter, Tensor grad, long step);
+
+    /// <summary>Zeroes every existing gradient in place (buffers are kept; parameters without one stay without).</summary>
+    public void ZeroGrad()
+    {
+        foreach (var p in Parameters) p.ZeroGrad();
+    }
+
+    /// <summary>Whether parameter <paramref name="index"/> already has the state tensor <paramref name="slot"/>.</summary>
+    protected bool HasState(int index, string slot) => state.ContainsKey((index, slot));
+
+    /// <summary>The state tensor of a parameter, created as zeros of the parameter's shape on first use.</summary>
+    protected Tensor State(int index, string slot)
+    {
+        if (state.TryGetValue((index, slot), out var t)) return t;
+        var p = Parameters[index];
+        t = TensorScope.Keep(Tensor.Zeros(p.Device, p.Shape));
+        t.Name = StateName(index, slot);
+        state[(index, slot)] = t;
+        return t;
+    }
+
+    /// <summary>Checkpoint name of a state tensor: "{parameter index}.{slot}", as in PyTorch's optimizer state_dict.</summary>
+    public static string StateName(int index, string slot) => $"{index}.{slot}";
+
+    /// <summary>
+    /// The state tensors that exist, ordered by parameter index then slot, named by <see cref="StateName"/>.
+    /// The optimizer owns them: read or copy them, do not dispose them. Save <see cref="StepCount"/> and
+    /// <see cref="ParameterSteps"/> with them.
+    /// </summary>
+    public IEnumerable<(string Name, Tensor Tensor)> StateTensors()
+    {
+        for (int i = 0; i < Parameters.Count; i++)
+            foreach (var slot in StateSlots)
+                if (state.TryGetValue((i, slot), out var t)) yield return (StateName(i, slot), t);
+    }
+
+    /// <summary>
+    /// Restores a checkpoint: copies each named tensor into the matching state tensor (creating it) and
+    /// sets the step counts. Without <paramref name="parameterSteps"/>, every parameter that receives
+    /// state gets <paramref name="stepCount"/> updates and the others none. The copies are queued on the
+    /// device; the caller may dispose its tensors afterwards.
+    /// </summary>
+    public void LoadState(long stepCount, IEnumerable<(string Name, Tensor Tensor)> tensors, IReadOnlyList<long>? parameterSteps = null)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (stepCount < 0) throw new ArgumentOutOfRangeException(nameof(stepCount));
+        if (parameterSteps != null && parameterSteps.Count != Parameters.Count)
+            throw new ArgumentException($"{parameterSteps.Count} parameter step counts for {Parameters.Count} parameters");
+        var loaded = new bool[Parameters.Count];
+        foreach (var (name, source) in tensors)
+        {
+            int dot = name.IndexOf('.');
+            if (dot <= 0 || !int.TryParse(name[..dot], out int index) || index < 0 || index >= Parameters.Count)
+                throw new ArgumentException($"optimizer state '{name}': expected '<parameter index>.<slot>' with an index below {Parameters.Count}");
+            string slot = name[(dot + 1)..];
+            if (!StateSlots.Contains(slot))
+                throw new ArgumentException($"optimizer state '{name}': unknown slot '{slot}' (this optimizer keeps {string.Join(", ", StateSlots)})");
+            var p = Parameters[index];
+            if (source.Length != p.Length)
+                throw new ArgumentException($"optimizer state '{name}' has shape {source.ShapeText}, parameter {index} has {p.ShapeText}");
+            State(index, slot).CopyFrom(source);
+            loaded[index] = true;
+        }
+        StepCount = stepCount;
+        for (int i = 0; i < Parameters.Count; i++)
+            this.parameterSteps[i] = parameterSteps?[i] ?? (loaded[i] ? stepCount : 0);
+    }
+
+    public void Dispose()
+    {
+        if (disposed) return;
+        disposed = true;
+        foreach (var t in state.Values) t.Dispose();
+        state.Clear();
+        GC.SuppressFinalize(this);
+    }
+}
