@@ -17,6 +17,7 @@ public static class CliApp
         root.Subcommands.Add(DevicesCommand.Create(output));
         root.Subcommands.Add(GradcheckCommand.Create(output));
         root.Subcommands.Add(PtxCommand.Create(output));
+        root.Subcommands.Add(KernelBenchCommand.Create(output));
         return root;
     }
 

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# One prepared GPU check for a CUDA machine with PyTorch but no .NET (ENGINEERING.md, device notes).
+# Here:   echo /.gpu/ >> .git/info/exclude
+#         dotnet publish src/Cli -c Release -r linux-x64 --self-contained -p:PublishSingleFile=true \
+#             -p:EnableCompressionInSingleFile=true -o .gpu
+# There:  benchmarks/gpu/run.sh            (CUDA: gradcheck, kernel benchmarks, PyTorch on the same card)
+#         benchmarks/gpu/run.sh --dry-run  (the same steps on the CPU at small sizes, to test the script)
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+BIN=${ILGPUNET:-.gpu/ilgpunet}
+LOG=${OUT:-/tmp/ilgpunet-gpu}
+mkdir -p "$LOG"
+if [ "${1:-}" = "--dry-run" ]; then
+  DEVICE=cpu; SIZE="--elements 1048576 --gemm 256 --repeats 5"
+  [ -x "$BIN" ] || BIN="dotnet run --project src/Cli -c Release --"
+else
+  DEVICE=cuda; SIZE="--elements 67108864 --gemm 4096 --repeats 20"
+  nvidia-smi --query-gpu=name,memory.total,clocks.sm,clocks.max.sm --format=csv || true
+fi
+status=0
+$BIN devices
+echo "== gradcheck on $DEVICE"
+$BIN gradcheck --device $DEVICE 2>&1 | tee "$LOG/gradcheck.txt" || status=1
+echo "== ILGpuNet kernels on $DEVICE"
+$BIN kernelbench --device $DEVICE $SIZE --json "$LOG/ours.json" 2>&1 | tee "$LOG/kernelbench.txt" || status=1
+echo "== PyTorch on the same device"
+if python3 -c "import torch" 2>/dev/null; then
+  PYTHONUNBUFFERED=1 python3 benchmarks/gpu/torch_kernels.py --device $DEVICE $SIZE --json "$LOG/torch.json" --ours "$LOG/ours.json" \
+    2>&1 | tee "$LOG/comparison.txt" || status=1
+else
+  echo "PyTorch is not installed here: no comparison"
+fi
+exit $status
