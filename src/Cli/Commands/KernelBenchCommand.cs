@@ -39,7 +39,7 @@ internal static class KernelBenchCommand
             if (file != null)
             {
                 var doc = new { device = dev.ToString(), copyBytesPerSecond = bench.CopyBytesPerSecond, kernels = rows };
-                AtomicFile.WriteAllText(file.FullName, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
+                AtomicFile.WriteAllText(file.FullName, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
             }
             return 0;
         });
