@@ -40,7 +40,7 @@ public static class Blas
         var strides = new LongIndex3D(strideA, strideB, strideC);
         if (plan.UseTiled)
             device.Kernels.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, float, float, LongIndex3D>(
-                GemmKernels.GemmTiled)(device.Stream, plan.Config, a, b, c, m, n, k, lda, ldb, ldc, ops, alpha, beta, strides);
+                GemmKernels.GemmTiled, GemmLaunch.TiledSpecialization)(device.Stream, plan.Config, a, b, c, m, n, k, lda, ldb, ldc, ops, alpha, beta, strides);
         else
             device.Kernels.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, float, float, LongIndex3D, int>(
                 GemmKernels.GemmBlocked)(device.Stream, plan.Config, a, b, c, m, n, k, lda, ldb, ldc, ops, alpha, beta, strides, plan.Chunk);
