@@ -13,14 +13,27 @@ public static class ReductionKernels
     /// <summary>Threads per group of the block-reduction variants.</summary>
     public const int BlockSize = 256;
 
+    /// <summary>Elements summed into one partial before it joins a thread's running total (CPU variants).</summary>
+    public const int SerialBlock = 512;
+
     /// <summary>CUDA: partials[group] = sum of op(x[i]) over the group's grid-stride share of [0, n).</summary>
     [Kernel(UsesBarriers = true)]
     public static void SumBlocks<TOp>(ArrayView<float> x, ArrayView<float> partials, int n) where TOp : struct, IUnaryOp
     {
         var op = default(TOp);
-        float acc = 0f;
-        for (int i = Grid.GlobalIndex.X; i < n; i += Grid.DimX * Group.DimX) acc += op.Forward(x[i]);
-        float total = BlockSum(acc);
+        // Four independent loads in flight per thread: a single dependent chain leaves HBM idle.
+        float acc0 = 0f, acc1 = 0f, acc2 = 0f, acc3 = 0f;
+        int stride = Grid.DimX * Group.DimX;
+        int i = Grid.GlobalIndex.X;
+        for (; i + 3 * stride < n; i += 4 * stride)
+        {
+            acc0 += op.Forward(x[i]);
+            acc1 += op.Forward(x[i + stride]);
+            acc2 += op.Forward(x[i + 2 * stride]);
+            acc3 += op.Forward(x[i + 3 * stride]);
+        }
+        for (; i < n; i += stride) acc0 += op.Forward(x[i]);
+        float total = BlockSum((acc0 + acc1) + (acc2 + acc3));
         if (Group.IdxX == 0) partials[Grid.IdxX] = total;
     }
 
@@ -34,7 +47,15 @@ public static class ReductionKernels
         for (int start = Work.ThreadIndex * chunk; start < n; start += step)
         {
             int end = Math.Min(start + chunk, n);
-            for (int i = start; i < end; i++) acc += op.Forward(x[i]);
+            // Two-level summation: a long serial float sum loses digits (n * eps); blocks of
+            // SerialBlock keep the error near (SerialBlock + n / SerialBlock) * eps.
+            for (int block = start; block < end; block += SerialBlock)
+            {
+                int stop = Math.Min(block + SerialBlock, end);
+                float part = 0f;
+                for (int i = block; i < stop; i++) part += op.Forward(x[i]);
+                acc += part;
+            }
         }
         partials[Work.ThreadIndex] = acc;
     }
@@ -70,13 +91,20 @@ public static class ReductionKernels
         var op = default(TOp);
         int c = Grid.IdxX / splits, split = Grid.IdxX - c * splits;
         int begin = (int)((long)inner * split / splits), end = (int)((long)inner * (split + 1) / splits);
-        float acc = 0f;
+        float acc0 = 0f, acc1 = 0f;
+        int stride = Group.DimX;
         for (int n = 0; n < outer; n++)
         {
             long row = ((long)n * channels + c) * inner;
-            for (int s = begin + Group.IdxX; s < end; s += Group.DimX) acc += op.Forward(x[row + s]);
+            int s = begin + Group.IdxX;
+            for (; s + stride < end; s += 2 * stride)
+            {
+                acc0 += op.Forward(x[row + s]);
+                acc1 += op.Forward(x[row + s + stride]);
+            }
+            if (s < end) acc0 += op.Forward(x[row + s]);
         }
-        float total = BlockSum(acc);
+        float total = BlockSum(acc0 + acc1);
         if (Group.IdxX == 0) partials[Grid.IdxX] = total;
     }
 
@@ -98,7 +126,13 @@ public static class ReductionKernels
                 for (int n = 0; n < outer; n++)
                 {
                     long row = ((long)n * channels + c) * inner;
-                    for (int s = begin; s < end; s++) acc += op.Forward(x[row + s]);
+                    for (int block = begin; block < end; block += SerialBlock)
+                    {
+                        int blockEnd = Math.Min(block + SerialBlock, end);
+                        float part = 0f;
+                        for (int s = block; s < blockEnd; s++) part += op.Forward(x[row + s]);
+                        acc += part;
+                    }
                 }
                 partials[g] = acc;
             }

@@ -24,7 +24,7 @@ public static class Reductions
         }
         else
         {
-            int groups = (int)Math.Clamp((n + ReductionKernels.BlockSize - 1L) / ReductionKernels.BlockSize, 1, device.Accelerator.NumMultiprocessors * 4);
+            int groups = (int)Math.Clamp((n + ReductionKernels.BlockSize - 1L) / ReductionKernels.BlockSize, 1, device.Accelerator.NumMultiprocessors * 8);
             using var partials = Tensor.Empty(device, groups);
             device.Kernels.Load<ArrayView<float>, ArrayView<float>, int>(ReductionKernels.SumBlocks<TOp>)(
                 device.Stream, new KernelConfig(groups, ReductionKernels.BlockSize), x, partials.View, n);
@@ -51,8 +51,8 @@ public static class Reductions
         }
         else
         {
-            // About 4 groups per multiprocessor in all, each slice at least one block wide.
-            int wanted = Math.Max(1, device.Accelerator.NumMultiprocessors * 4 / channels);
+            // About 8 groups per multiprocessor in all, each slice at least one block wide.
+            int wanted = Math.Max(1, device.Accelerator.NumMultiprocessors * 8 / channels);
             int splits = Math.Max(1, Math.Min(wanted, inner / ReductionKernels.BlockSize));
             using var partials = Tensor.Empty(device, channels * splits);
             device.Kernels.Load<ArrayView<float>, ArrayView<float>, int, int, int, int>(ReductionKernels.ChannelSumBlocks<TOp>)(
