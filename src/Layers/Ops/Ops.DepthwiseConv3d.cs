@@ -1,0 +1,144 @@
+using ILGPU;
+using ILGPU.Runtime;
+using ILGpuNet.Kernels;
+using ILGpuNet.Tensors;
+
+namespace ILGpuNet.Layers;
+
+public static partial class Ops
+{
+    /// <summary>
+    /// PyTorch's Conv3d with groups = in_channels = out_channels: x (N, C, D, H, W), weight
+    /// (C, 1, KD, KH, KW), bias (C) or null, geometry <paramref name="shape"/> (per-axis stride and
+    /// padding, dilation 1). Backward: dx is the transposed convolution (a gather, no atomics), dW a
+    /// split reduction over N x output voxels per tap, db the per-channel sum of dY; each is computed
+    /// only for inputs that require a gradient. Kernels: <see cref="DepthwiseConv3dKernels"/>.
+    /// </summary>
+    public static Tensor DepthwiseConv3d(Tensor x, Tensor weight, Tensor? bias, Conv3dShape shape)
+    {
+        var s = shape;
+        CheckDepthwise(x, weight, bias, s);
+        var device = x.Device;
+        var y = Tensor.Empty(device, s.N, s.Cout, s.OD, s.OH, s.OW);
+        var biasView = (bias ?? weight).View;
+        int hasBias = bias != null ? 1 : 0;
+        if (device.UseBarrierKernels)
+        {
+            device.Run(DepthwiseConv3dKernels.Forward, y.Length, x.View, weight.View, biasView, y.View, s, hasBias);
+        }
+        else
+        {
+            using var xp = PadW(x, s.PW, s.PW);
+            device.Run(DepthwiseConv3dKernels.ForwardRows, (long)s.N * s.Cout * s.OD * s.OH, xp.View, weight.View, biasView, y.View,
+                s, s.W + 2 * s.PW, hasBias);
+        }
+        Tensor[] inputs = bias != null ? [x, weight, bias] : [x, weight];
+        Autograd.Record("depthwise_conv3d", y, inputs, dy =>
+        {
+            if (x.RequiresGrad) Autograd.Accumulate(x, DepthwiseConv3dInputGrad(dy, weight, s));
+            if (weight.RequiresGrad) Autograd.Accumulate(weight, DepthwiseConv3dWeightGrad(x, dy, s));
+            if (bias != null && bias.RequiresGrad)
+            {
+                var db = Tensor.Empty(device, bias.Shape);
+                Reductions.ChannelSum<IdentityOp>(dy.View, db.View, s.N, s.Cout, s.OutSpatial, device);
+                Autograd.Accumulate(bias, db);
+            }
+        });
+        return y;
+    }
+
+    /// <summary>dL/dx (N, C, D, H, W) of the depthwise convolution for the output gradient dy.</summary>
+    private static Tensor DepthwiseConv3dInputGrad(Tensor dy, Tensor weight, Conv3dShape s)
+    {
+        var device = dy.Device;
+        var dx = Tensor.Empty(device, s.N, s.Cin, s.D, s.H, s.W);
+        if (device.UseBarrierKernels)
+        {
+            device.Run(DepthwiseConv3dKernels.BackwardInput, dx.Length, dy.View, weight.View, dx.View, s);
+            return dx;
+        }
+        // Phase r of an input row reads dy columns (r + PW - kw) / SW for its taps kw: pad so that every
+        // such column from iw = 0 to W - 1 exists (BackwardInputRows).
+        int left = Math.Max(0, (s.KW - 1 - s.PW + s.SW - 1) / s.SW);
+        int right = Math.Max(0, (s.W - 1 + s.PW) / s.SW - s.OW + 1);
+        using var dyp = PadW(dy, left, right);
+        device.Run(DepthwiseConv3dKernels.BackwardInputRows, (long)s.N * s.Cin * s.D * s.H, dyp.View, weight.View, dx.View,
+            s, left, left + s.OW + right);
+        return dx;
+    }
+
+    /// <summary>dL/dW (C, 1, KD, KH, KW) of the depthwise convolution: partial sums, then SumRows over the splits.</summary>
+    private static Tensor DepthwiseConv3dWeightGrad(Tensor x, Tensor dy, Conv3dShape s)
+    {
+        var device = x.Device;
+        var dw = Tensor.Empty(device, s.Cout, 1, s.KD, s.KH, s.KW);
+        int taps = s.KernelVolume;
+        int splits;
+        if (device.UseBarrierKernels)
+        {
+            // Enough groups to fill the GPU (8 per multiprocessor), each split at least one block of voxels.
+            int kwBlocks = (s.KW + DepthwiseConv3dKernels.TapsPerGroup - 1) / DepthwiseConv3dKernels.TapsPerGroup;
+            int items = s.Cout * s.KD * s.KH * kwBlocks;
+            long voxels = (long)s.N * s.OutSpatial;
+            int wanted = (device.Accelerator.NumMultiprocessors * 8 + items - 1) / items;
+            splits = (int)Math.Clamp(Math.Min(wanted, (voxels + DepthwiseConv3dKernels.BlockSize - 1) / DepthwiseConv3dKernels.BlockSize), 1, 1024);
+            using var partials = splits > 1 ? Tensor.Empty(device, s.Cout * taps * splits) : null;
+            device.Kernels.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dShape, int>(DepthwiseConv3dKernels.BackwardWeightBlocks)(
+                device.Stream, new KernelConfig(items * splits, DepthwiseConv3dKernels.BlockSize),
+                x.View, dy.View, (partials ?? dw).View, s, splits);
+            if (partials != null)
+                device.Run(ReductionKernels.SumRows, (long)s.Cout * taps, partials.View, dw.View, s.Cout * taps, splits, 1f);
+        }
+        else
+        {
+            // Whole channels per item when there are enough of them for every thread; split rows otherwise.
+            int rows = s.N * s.OD * s.OH;
+            splits = Math.Clamp((4 * device.MaxThreads + s.Cout - 1) / s.Cout, 1, rows);
+            using var xp = PadW(x, s.PW, s.PW);
+            using var partials = splits > 1 ? Tensor.Empty(device, s.Cout * taps * splits) : null;
+            device.Run(DepthwiseConv3dKernels.BackwardWeightRows, (long)s.Cout * splits, xp.View, dy.View, (partials ?? dw).View,
+                s, s.W + 2 * s.PW, splits);
+            if (partials != null)
+                device.Run(ReductionKernels.SumRows, (long)s.Cout * taps, partials.View, dw.View, s.Cout * taps, splits, 1f);
+        }
+        return dw;
+    }
+
+    /// <summary>
+    /// t viewed as rows of its last axis, padded with zeros along it (CPU path only). Without padding
+    /// this is a second reference to the same buffer, so the caller may dispose it either way.
+    /// </summary>
+    private static Tensor PadW(Tensor t, int left, int right)
+    {
+        int width = t.Dim(-1);
+        if (left == 0 && right == 0) return t.Reshape(t.Shape);
+        int rows = checked((int)(t.Length / width));
+        var padded = Tensor.Empty(t.Device, rows, left + width + right);
+        t.Device.Run(DepthwiseConv3dKernels.PadRows, rows, t.View, padded.View, rows, width, left, right);
+        return padded;
+    }
+
+    private static void CheckDepthwise(Tensor x, Tensor weight, Tensor? bias, Conv3dShape s)
+    {
+        const string op = "DepthwiseConv3d";
+        if (s.Validate() is { } problem) throw new ArgumentException($"{op}: invalid geometry {s}: {problem}");
+        if (!s.IsDepthwise)
+            throw new ArgumentException($"{op}: needs groups = in channels = out channels, got {s.Cin} -> {s.Cout} channels in {s.Groups} groups");
+        var expected = Conv3dShape.Create(s.N, s.Cin, s.D, s.H, s.W, s.Cout, s.KD, s.KH, s.KW, s.SD, s.SH, s.SW, s.PD, s.PH, s.PW, s.Groups);
+        if (expected.OD != s.OD || expected.OH != s.OH || expected.OW != s.OW)
+            throw new ArgumentException($"{op}: output size {s.OD}x{s.OH}x{s.OW} does not follow from the geometry (expected {expected.OD}x{expected.OH}x{expected.OW}); build it with Conv3dShape.Create");
+        int[] xShape = [s.N, s.Cin, s.D, s.H, s.W];
+        if (!x.Shape.AsSpan().SequenceEqual(xShape))
+            throw new ArgumentException($"{op}: input {x.ShapeText} does not match the geometry's (N, C, D, H, W) = [{string.Join(", ", xShape)}]");
+        int[] wShape = [s.Cout, 1, s.KD, s.KH, s.KW];
+        if (!weight.Shape.AsSpan().SequenceEqual(wShape))
+            throw new ArgumentException($"{op}: weight {weight.ShapeText} does not match (C, 1, KD, KH, KW) = [{string.Join(", ", wShape)}]");
+        if (bias != null && (bias.Rank != 1 || bias.Dim(0) != s.Cout))
+            throw new ArgumentException($"{op}: bias {bias.ShapeText} does not match {s.Cout} channels");
+        if (weight.Device != x.Device || (bias != null && bias.Device != x.Device))
+            throw new ArgumentException($"{op}: input, weight and bias must be on the same device");
+        long outputs = (long)s.N * s.Cout * s.OutSpatial;
+        if (x.Length >= int.MaxValue || outputs >= int.MaxValue)
+            throw new ArgumentException($"{op}: tensors of 2^31 elements or more are not supported ({x.ShapeText} -> {outputs} outputs)");
+    }
+}
