@@ -1,0 +1,174 @@
+using ILGPU;
+using ILGPU.Runtime;
+using ILGpuNet.Kernels;
+using ILGpuNet.Tensors;
+using Device = ILGpuNet.Tensors.Device;
+
+namespace ILGpuNet.Layers;
+
+public static partial class Ops
+{
+    /// <summary>
+    /// PyTorch's BatchNorm3d (any (N, C, ...) input, e.g. BatchNorm1d/2d data too) with optional fusions:
+    /// <code>y = branchScale[n] * act(bn(x)) + residual,  bn(x) = (x - mean) / sqrt(var + eps) * weight + bias</code>
+    /// act is SiLU with <paramref name="fuseSilu"/>, else the identity; <paramref name="residual"/> (x's shape)
+    /// is added in the same pass (the MBConv tail: pointwise conv -> BN -> + input) and
+    /// <paramref name="branchScale"/> (N values, a constant: no gradient) scales each sample's branch first
+    /// (stochastic depth's mask / p). Each fusion saves a full read and write of the activation, forward and backward.
+    /// <para>Training: batch statistics over N and the spatial axes (biased variance normalises);
+    /// <paramref name="runningMean"/> and <paramref name="runningVar"/> are updated in place on the device,
+    /// running = (1 - momentum) * running + momentum * batch value, with the unbiased variance (M / (M - 1)) for
+    /// running_var. Evaluation: the running statistics normalise and stay untouched. PyTorch's
+    /// num_batches_tracked belongs to the module: it counts training forwards (checkpoints carry it), and a
+    /// module with momentum None (cumulative average) passes momentum = 1 / num_batches_tracked here.</para>
+    /// <para>Backward (two reductions, one elementwise pass): per channel sum g and sum g (x - mean) with
+    /// g = act'(z) * branchScale * dy and z recomputed from x (only mean and invstd are saved), then
+    /// dx = gamma * invstd * (g - sum g / M - (x - mean) invstd^2 sum g (x - mean) / M); dweight = invstd * sum g (x - mean),
+    /// dbias = sum g. In evaluation dx = gamma * invstd_running * g. The residual receives dy unchanged.
+    /// The backward reads x, weight, bias and branchScale again: they must live until it has run (the step's
+    /// TensorScope keeps them); only the per-channel mean and invstd are saved.</para>
+    /// </summary>
+    public static Tensor BatchNorm3d(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar, bool training,
+        float momentum = 0.1f, float eps = 1e-5f, bool fuseSilu = false, Tensor? residual = null, Tensor? branchScale = null)
+    {
+        string name = "batchnorm3d" + (fuseSilu ? "_silu" : "") + (residual != null ? "_add" : "");
+        return fuseSilu
+            ? BatchNorm<SiluOp>(name, x, weight, bias, runningMean, runningVar, training, momentum, eps, residual, branchScale)
+            : BatchNorm<IdentityOp>(name, x, weight, bias, runningMean, runningVar, training, momentum, eps, residual, branchScale);
+    }
+
+    private static Tensor BatchNorm<TAct>(string name, Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
+        bool training, float momentum, float eps, Tensor? residual, Tensor? branchScale) where TAct : struct, IUnaryOp
+    {
+        var shape = CheckBatchNorm(x, weight, bias, runningMean, runningVar, training, residual, branchScale);
+        var device = x.Device;
+        int channels = shape.Channels;
+        long count = (long)shape.Batch * shape.Spatial;
+        long items = shape.Spatial % 4 == 0 ? x.Length / 4 : x.Length;
+
+        var stats = Tensor.Empty(device, 2, channels);  // [mean; invstd] (BatchNormKernels)
+        if (training) BatchNormStatistics(x, stats, runningMean, runningVar, shape, momentum, eps);
+        else device.Run(BatchNormKernels.RunningStats, channels, runningMean.View, runningVar.View, stats.View, channels, eps);
+
+        var y = Tensor.Empty(device, x.Shape);
+        device.Run(BatchNormKernels.Forward<TAct>, items, x.View, stats.View, weight.View, bias.View,
+            (residual ?? x).View, (branchScale ?? x).View, y.View, shape);
+
+        Tensor[] inputs = residual != null ? [x, weight, bias, residual] : [x, weight, bias];
+        var node = Autograd.Record(name, y, inputs, dy =>
+        {
+            if (residual != null && residual.RequiresGrad) Autograd.Accumulate(residual, dy, owned: false);
+            bool needParams = weight.RequiresGrad || bias.RequiresGrad;
+            if (!x.RequiresGrad && !needParams) return;
+
+            // Evaluation without parameter gradients needs no sums: dx = gamma * invstd * g.
+            bool sums = training || needParams;
+            var dx = x.RequiresGrad ? Tensor.Empty(device, x.Shape) : null;
+            // On the CPU accelerator the activation's derivative costs more than a pass over memory: the sums
+            // pass stores g in dx's buffer instead of the dx pass recomputing it. CUDA recomputes (5 passes, not 6).
+            bool storeG = sums && dx != null && !device.UseBarrierKernels && typeof(TAct) != typeof(IdentityOp);
+            int splits = 0;
+            Tensor? partials = null;
+            if (sums) (partials, splits) = BatchNormBackwardSums<TAct>(x, dy, stats, weight, bias, branchScale, shape, storeG ? dx : null);
+            using var coef = Tensor.Empty(device, 3, channels);
+            var dweight = Tensor.Empty(device, weight.Shape);
+            var dbias = Tensor.Empty(device, bias.Shape);
+            device.Run(BatchNormKernels.BackwardFinalize, channels, (partials ?? coef).View, stats.View, weight.View, coef.View,
+                dweight.View, dbias.View, channels, splits, (float)(1.0 / count), training ? 1 : 0);
+            partials?.Dispose();
+
+            if (dx != null)
+            {
+                if (storeG)
+                    device.Run(BatchNormKernels.BackwardInputFromG, items, x.View, stats.View, coef.View, dx.View, shape);
+                else
+                    device.Run(BatchNormKernels.BackwardInput<TAct>, items, x.View, dy.View, stats.View, weight.View, bias.View, coef.View,
+                        (branchScale ?? x).View, dx.View, shape);
+                Autograd.Accumulate(x, dx);
+            }
+            Autograd.Accumulate(weight, dweight);  // disposed there when no gradient is wanted
+            Autograd.Accumulate(bias, dbias);
+        });
+        if (node != null) node.Save(stats);
+        else stats.Dispose();  // the stream is in order: the queued kernels still read its data
+        return y;
+    }
+
+    private static BatchNormShape CheckBatchNorm(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
+        bool training, Tensor? residual, Tensor? branchScale)
+    {
+        if (x.Rank < 2) throw new ArgumentException($"BatchNorm3d: input must be (N, C, ...), got {x.ShapeText}");
+        int batch = x.Dim(0), channels = x.Dim(1);
+        long spatial = x.Length / ((long)batch * channels);
+        if (x.Length > int.MaxValue) throw new ArgumentException($"BatchNorm3d: {x.ShapeText} has more than {int.MaxValue} elements");
+        foreach (var (t, what) in new[] { (weight, "weight"), (bias, "bias"), (runningMean, "running_mean"), (runningVar, "running_var") })
+        {
+            if (t.Length != channels) throw new ArgumentException($"BatchNorm3d: {what} {t.ShapeText} does not match {channels} channels of input {x.ShapeText}");
+            if (t.Device != x.Device) throw new ArgumentException($"BatchNorm3d: {what} lives on {t.Device}, the input on {x.Device}");
+        }
+        if (residual != null && (!residual.SameShape(x) || residual.Device != x.Device))
+            throw new ArgumentException($"BatchNorm3d: residual {residual.ShapeText} must have the input's shape {x.ShapeText} and device");
+        if (branchScale != null)
+        {
+            if (branchScale.Length != batch || branchScale.Device != x.Device)
+                throw new ArgumentException($"BatchNorm3d: branch scale {branchScale.ShapeText} must hold one value per sample ({batch})");
+            if (branchScale.RequiresGrad) throw new ArgumentException("BatchNorm3d: the branch scale is a constant (stochastic depth's mask) and cannot require a gradient");
+        }
+        // PyTorch refuses the same: a variance needs two values, the unbiased running variance divides by M - 1.
+        if (training && batch * spatial < 2)
+            throw new ArgumentException($"BatchNorm3d: expected more than 1 value per channel when training, got input {x.ShapeText}");
+        int flags = (residual != null ? BatchNormShape.HasResidual : 0) | (branchScale != null ? BatchNormShape.HasBranchScale : 0);
+        return new BatchNormShape(batch, channels, (int)spatial, flags);
+    }
+
+    /// <summary>Items per channel of the reduction passes: enough for every thread (CPU) or ~8 groups per multiprocessor (CUDA).</summary>
+    private static int BatchNormSplits(Device device, BatchNormShape shape)
+    {
+        int channels = shape.Channels;
+        if (!device.UseBarrierKernels)
+        {
+            int slices = shape.Spatial % 4 == 0 ? shape.Spatial / 4 : shape.Spatial;
+            return Math.Clamp((device.MaxThreads + channels - 1) / channels, 1, Math.Max(1, slices));
+        }
+        int wanted = Math.Max(1, device.Accelerator.NumMultiprocessors * 8 / channels);
+        return Math.Max(1, Math.Min(wanted, shape.Spatial / BatchNormKernels.GroupSize));
+    }
+
+    /// <summary>Batch statistics into stats = [mean; invstd] and the running-statistics update, all on the device.</summary>
+    private static void BatchNormStatistics(Tensor x, Tensor stats, Tensor runningMean, Tensor runningVar, BatchNormShape shape, float momentum, float eps)
+    {
+        var device = x.Device;
+        int channels = shape.Channels, splits = BatchNormSplits(device, shape);
+        long count = (long)shape.Batch * shape.Spatial;
+        using var partials = Tensor.Empty(device, 3, channels * splits);
+        if (!device.UseBarrierKernels)
+            device.Run(BatchNormKernels.StatsThreads, (long)channels * splits, x.View, partials.View, shape, splits);
+        else
+            device.Kernels.Load<ArrayView<float>, ArrayView<float>, BatchNormShape, int>(BatchNormKernels.StatsBlocks)(
+                device.Stream, new KernelConfig(channels * splits, BatchNormKernels.GroupSize), x.View, partials.View, shape, splits);
+        device.Run(BatchNormKernels.StatsFinalize, channels, partials.View, stats.View, runningMean.View, runningVar.View,
+            channels, splits, (float)(1.0 / count), (float)(1.0 / (count - 1)), eps, momentum, 1);
+    }
+
+    /// <summary>
+    /// Backward sums partials [sum g; sum g (x - mean)] (channels * splits each) and their splits; the CPU
+    /// variant also writes g into <paramref name="storeG"/> when given.
+    /// </summary>
+    private static (Tensor Partials, int Splits) BatchNormBackwardSums<TAct>(Tensor x, Tensor dy, Tensor stats, Tensor weight, Tensor bias,
+        Tensor? branchScale, BatchNormShape shape, Tensor? storeG) where TAct : struct, IUnaryOp
+    {
+        var device = x.Device;
+        int channels = shape.Channels, splits = BatchNormSplits(device, shape);
+        var partials = Tensor.Empty(device, 2, channels * splits);
+        var scale = (branchScale ?? x).View;
+        if (!device.UseBarrierKernels)
+            device.Run(BatchNormKernels.BackwardSumsThreads<TAct>, (long)channels * splits, x.View, dy.View, stats.View, weight.View, bias.View,
+                scale, partials.View, (storeG ?? partials).View, shape, splits, storeG != null ? 1 : 0);
+        else
+            device.Kernels.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+                ArrayView<float>, BatchNormShape, int>(BatchNormKernels.BackwardSumsBlocks<TAct>)(
+                device.Stream, new KernelConfig(channels * splits, BatchNormKernels.GroupSize),
+                x.View, dy.View, stats.View, weight.View, bias.View, scale, partials.View, shape, splits);
+        return (partials, splits);
+    }
+}
