@@ -23,9 +23,10 @@ public struct Conv3dShape
             N = n, Cin = cin, D = d, H = h, W = w, Cout = cout, KD = kd, KH = kh, KW = kw,
             SD = sd, SH = sh, SW = sw, PD = pd, PH = ph, PW = pw, Groups = groups,
         };
-        s.OD = (d + 2 * pd - kd) / sd + 1;
-        s.OH = (h + 2 * ph - kh) / sh + 1;
-        s.OW = (w + 2 * pw - kw) / sw + 1;
+        // A non-positive stride leaves the output empty; Validate names the problem.
+        s.OD = sd > 0 ? (d + 2 * pd - kd) / sd + 1 : 0;
+        s.OH = sh > 0 ? (h + 2 * ph - kh) / sh + 1 : 0;
+        s.OW = sw > 0 ? (w + 2 * pw - kw) / sw + 1 : 0;
         return s;
     }
 

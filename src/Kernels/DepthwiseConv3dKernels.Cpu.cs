@@ -37,19 +37,20 @@ public static partial class DepthwiseConv3dKernels
     }
 
     /// <summary>
-    /// y = depthwise conv(x) (+ bias). xp is x padded along W by PW on both sides (row pitch
-    /// <paramref name="pitch"/> = W + 2 PW). Items: output rows (n, c, od, oh); each row starts at the
-    /// bias and accumulates one strided correlation per in-bounds (kd, kh).
+    /// y = depthwise conv(x) (+ bias). Items: output rows (n, c, od, oh); each row starts at the bias and
+    /// accumulates one strided correlation per in-bounds (kd, kh): a check-free loop over the outputs
+    /// whose taps all lie inside the input row, then the few border outputs with clipped tap ranges.
     /// </summary>
     [Kernel]
-    public static unsafe void ForwardRows(ArrayView<float> xp, ArrayView<float> weight, ArrayView<float> bias, ArrayView<float> y,
-        Conv3dShape s, int pitch, int hasBias, int chunk)
+    public static unsafe void ForwardRows(ArrayView<float> x, ArrayView<float> weight, ArrayView<float> bias, ArrayView<float> y,
+        Conv3dShape s, int hasBias, int chunk)
     {
         int rows = s.N * s.Cout * s.OD * s.OH;
-        int ow = s.OW, kw = s.KW, taps = s.KD * s.KH * s.KW;
-        long plane = (long)s.D * s.H * pitch;
+        int ow = s.OW, kw = s.KW, sw = s.SW, pw = s.PW, w = s.W, taps = s.KD * s.KH * s.KW;
+        var (inner, innerEnd) = InteriorOutputs(s);
+        long plane = (long)s.D * s.H * w;
         int step = Work.ThreadCount * chunk;
-        fixed (float* xb = &xp[0])
+        fixed (float* xb = &x[0])
         fixed (float* wb = &weight[0])
         fixed (float* bb = &bias[0])
         fixed (float* yb = &y[0])
@@ -71,7 +72,13 @@ public static partial class DepthwiseConv3dKernels
                     float* wc = wb + (long)c * taps;
                     for (int kd = Math.Max(0, -d0); kd < kdEnd; kd++)
                         for (int kh = Math.Max(0, -h0); kh < khEnd; kh++)
-                            Correlate(yr, 1, ow, xv + ((long)(d0 + kd) * s.H + h0 + kh) * pitch, s.SW, wc + (kd * s.KH + kh) * kw, 1, kw);
+                        {
+                            float* xr = xv + ((long)(d0 + kd) * s.H + h0 + kh) * w;
+                            float* wr = wc + (kd * s.KH + kh) * kw;
+                            Correlate(yr + inner, 1, innerEnd - inner, xr + (inner * sw - pw), sw, wr, 1, kw);
+                            CorrelateBorder(yr, xr, wr, 0, inner, sw, pw, kw, w);
+                            CorrelateBorder(yr, xr, wr, innerEnd, ow, sw, pw, kw, w);
+                        }
                     if (++oh == s.OH)
                     {
                         oh = 0;
@@ -84,11 +91,11 @@ public static partial class DepthwiseConv3dKernels
 
     /// <summary>
     /// dx = gradient of the input, as a gather: every input row (n, c, id, ih) sums the dy rows whose
-    /// windows cover it (kd = (id + PD) mod SD, stepping by SD; likewise kh). Along W the row splits into
-    /// SW phases iw = r + q SW; phase r sees the taps kw = (r + PW) mod SW + j SW, i.e. a stride-1
-    /// correlation of the dy row with those taps reversed. dyp is dy padded along W by
-    /// <paramref name="left"/> zeros (and enough on the right; row pitch <paramref name="pitch"/>) so
-    /// that no phase reads out of its row. Items: input rows.
+    /// windows cover it (kd = (id + PD) mod SD, stepping by SD while od = (id + PD - kd) / SD steps down;
+    /// likewise kh). Along W the row splits into SW phases iw = r + q SW; phase r sees the taps
+    /// kw = (r + PW) mod SW + j SW, i.e. a stride-1 correlation of the dy row with those taps reversed.
+    /// dyp is dy padded along W by <paramref name="left"/> zeros (and enough on the right; row pitch
+    /// <paramref name="pitch"/>) so that no phase reads outside its row. Items: input rows.
     /// </summary>
     [Kernel]
     public static unsafe void BackwardInputRows(ArrayView<float> dyp, ArrayView<float> weight, ArrayView<float> dx,
@@ -114,27 +121,25 @@ public static partial class DepthwiseConv3dKernels
                     for (int i = 0; i < w; i++) xr[i] = 0f;
                     float* gv = gb + nc * volume;
                     float* wc = wb + (long)c * taps;
-                    for (int kd = (id + s.PD) % s.SD; kd < s.KD; kd += s.SD)
+                    int kd0 = (id + s.PD) % s.SD, od0 = (id + s.PD - kd0) / s.SD;
+                    int kh0 = (ih + s.PH) % s.SH, oh0 = (ih + s.PH - kh0) / s.SH;
+                    for (int r = 0; r < sw && r < w; r++)
                     {
-                        int od = (id + s.PD - kd) / s.SD;
-                        if (od >= s.OD) continue;
-                        if (od < 0) break;
-                        for (int kh = (ih + s.PH) % s.SH; kh < s.KH; kh += s.SH)
+                        int first = (r + s.PW) % sw;
+                        if (first >= kw) continue;
+                        int phaseTaps = (kw - 1 - first) / sw + 1;
+                        int last = first + (phaseTaps - 1) * sw;
+                        // (r + PW - last) is a multiple of SW, so the division is exact.
+                        int offset = (r + s.PW - last) / sw + left;
+                        int count = (w - r + sw - 1) / sw;
+                        for (int kd = kd0, od = od0; kd < s.KD && od >= 0; kd += s.SD, od--)
                         {
-                            int oh = (ih + s.PH - kh) / s.SH;
-                            if (oh >= s.OH) continue;
-                            if (oh < 0) break;
-                            float* gr = gv + ((long)od * s.OH + oh) * pitch;
-                            float* wr = wc + (kd * s.KH + kh) * kw;
-                            for (int r = 0; r < sw && r < w; r++)
+                            if (od >= s.OD) continue;
+                            for (int kh = kh0, oh = oh0; kh < s.KH && oh >= 0; kh += s.SH, oh--)
                             {
-                                int first = (r + s.PW) % sw;
-                                if (first >= kw) continue;
-                                int phaseTaps = (kw - 1 - first) / sw + 1;
-                                int last = first + (phaseTaps - 1) * sw;
-                                // (r + PW - last) is a multiple of SW, so the division is exact.
-                                int offset = (r + s.PW - last) / sw + left;
-                                Correlate(xr + r, sw, (w - r + sw - 1) / sw, gr + offset, 1, wr + last, -sw, phaseTaps);
+                                if (oh >= s.OH) continue;
+                                Correlate(xr + r, sw, count, gv + ((long)od * s.OH + oh) * pitch + offset, 1,
+                                    wc + (kd * s.KH + kh) * kw + last, -sw, phaseTaps);
                             }
                         }
                     }
@@ -152,18 +157,20 @@ public static partial class DepthwiseConv3dKernels
     /// Partial weight gradients: item g = c * splits + split sums dy * x over its share of channel c's
     /// rows (n, od, oh), contiguous in that order, for every tap, into
     /// partials[(c * KD*KH*KW + tap) * splits + split] (ReductionKernels.SumRows then adds the splits;
-    /// with one split the partials are the gradient). xp as in <see cref="ForwardRows"/>.
+    /// with one split the partials are the gradient). Interior and border outputs as in
+    /// <see cref="ForwardRows"/>.
     /// </summary>
     [Kernel]
-    public static unsafe void BackwardWeightRows(ArrayView<float> xp, ArrayView<float> dy, ArrayView<float> partials,
-        Conv3dShape s, int pitch, int splits, int chunk)
+    public static unsafe void BackwardWeightRows(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> partials,
+        Conv3dShape s, int splits, int chunk)
     {
         int items = s.Cout * splits;
         int channelRows = s.N * s.OD * s.OH;
-        int ow = s.OW, kw = s.KW, taps = s.KD * s.KH * s.KW;
-        long plane = (long)s.D * s.H * pitch;
+        int ow = s.OW, kw = s.KW, sw = s.SW, pw = s.PW, w = s.W, taps = s.KD * s.KH * s.KW;
+        var (inner, innerEnd) = InteriorOutputs(s);
+        long plane = (long)s.D * s.H * w;
         int step = Work.ThreadCount * chunk;
-        fixed (float* xb = &xp[0])
+        fixed (float* xb = &x[0])
         fixed (float* gb = &dy[0])
         fixed (float* pb = &partials[0])
         {
@@ -188,8 +195,13 @@ public static partial class DepthwiseConv3dKernels
                         float* xv = xb + nc * plane;
                         for (int kd = Math.Max(0, -d0); kd < kdEnd; kd++)
                             for (int kh = Math.Max(0, -h0); kh < khEnd; kh++)
-                                Dot(acc + (long)(kd * s.KH + kh) * kw * splits, splits, gr, ow,
-                                    xv + ((long)(d0 + kd) * s.H + h0 + kh) * pitch, s.SW, kw);
+                            {
+                                float* xr = xv + ((long)(d0 + kd) * s.H + h0 + kh) * w;
+                                float* ar = acc + (long)(kd * s.KH + kh) * kw * splits;
+                                Dot(ar, splits, gr + inner, innerEnd - inner, xr + (inner * sw - pw), sw, kw);
+                                DotBorder(ar, splits, gr, xr, 0, inner, sw, pw, kw, w);
+                                DotBorder(ar, splits, gr, xr, innerEnd, ow, sw, pw, kw, w);
+                            }
                         if (++oh == s.OH)
                         {
                             oh = 0;
@@ -198,6 +210,47 @@ public static partial class DepthwiseConv3dKernels
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// The outputs [begin, end) along W whose KW taps all fall inside the input row (ow * SW - PW &gt;= 0
+    /// and ow * SW - PW + KW &lt;= W); the rest are border outputs. Empty (begin = end) on rows narrower
+    /// than the filter.
+    /// </summary>
+    private static (int Begin, int End) InteriorOutputs(Conv3dShape s)
+    {
+        int begin = Math.Min((s.PW + s.SW - 1) / s.SW, s.OW);
+        int last = s.W - s.KW + s.PW;
+        int end = last >= 0 ? Math.Min(last / s.SW + 1, s.OW) : 0;
+        return (begin, Math.Max(begin, end));
+    }
+
+    /// <summary>
+    /// o[i] += sum over the in-bounds taps k of v[k] * x[i * stride - pad + k], for the border outputs
+    /// i in [begin, end) of a row of <paramref name="width"/> inputs.
+    /// </summary>
+    private static unsafe void CorrelateBorder(float* o, float* x, float* v, int begin, int end, int stride, int pad, int taps, int width)
+    {
+        for (int i = begin; i < end; i++)
+        {
+            int x0 = i * stride - pad;
+            int hi = Math.Min(taps, width - x0);
+            float sum = 0f;
+            for (int k = Math.Max(0, -x0); k < hi; k++) sum += v[k] * x[x0 + k];
+            o[i] += sum;
+        }
+    }
+
+    /// <summary>g[k * gs] += d[i] * x[i * stride - pad + k] over the in-bounds taps, for the border outputs i in [begin, end).</summary>
+    private static unsafe void DotBorder(float* g, int gs, float* d, float* x, int begin, int end, int stride, int pad, int taps, int width)
+    {
+        for (int i = begin; i < end; i++)
+        {
+            int x0 = i * stride - pad;
+            int hi = Math.Min(taps, width - x0);
+            float e = d[i];
+            for (int k = Math.Max(0, -x0); k < hi; k++) g[(long)k * gs] += e * x[x0 + k];
         }
     }
 

@@ -11,9 +11,10 @@ namespace ILGpuNet.Kernels;
 /// reduces each (channel, kd, kh) row of up to eight taps in a 256-thread group through shared memory.
 /// CPU accelerator (DepthwiseConv3dKernels.Cpu.cs): each thread walks whole rows (one W line) through
 /// pinned pointers, because an ArrayView element access costs several calls there (measured: 4-5x
-/// slower than a pointer in a saxpy loop). Zero padding along W is materialised by
-/// <see cref="PadRows"/> first, so every inner loop is a check-free strided correlation; the D and H
-/// borders cost nothing because the valid tap ranges are computed once per row.
+/// slower than a pointer in a saxpy loop). Along W a row splits into interior outputs (a check-free
+/// strided correlation with the taps in locals) and a few border outputs with clipped tap ranges; the
+/// D and H borders cost nothing because the valid tap ranges are computed once per row. The input
+/// gradient reads dy padded along W (<see cref="PadRows"/>), which keeps its stride phases check-free.
 /// </para>
 /// <para>
 /// Every reduction has a fixed owner and order (no atomics), so results are bitwise repeatable.

@@ -16,22 +16,16 @@ public static partial class Ops
     /// </summary>
     public static Tensor DepthwiseConv3d(Tensor x, Tensor weight, Tensor? bias, Conv3dShape shape)
     {
-        var s = shape;
-        CheckDepthwise(x, weight, bias, s);
+        CheckDepthwise(x, weight, bias, shape);
+        var s = CollapseUnitAxes(shape);
         var device = x.Device;
-        var y = Tensor.Empty(device, s.N, s.Cout, s.OD, s.OH, s.OW);
+        var y = Tensor.Empty(device, shape.N, shape.Cout, shape.OD, shape.OH, shape.OW);
         var biasView = (bias ?? weight).View;
         int hasBias = bias != null ? 1 : 0;
         if (device.UseBarrierKernels)
-        {
             device.Run(DepthwiseConv3dKernels.Forward, y.Length, x.View, weight.View, biasView, y.View, s, hasBias);
-        }
         else
-        {
-            using var xp = PadW(x, s.PW, s.PW);
-            device.Run(DepthwiseConv3dKernels.ForwardRows, (long)s.N * s.Cout * s.OD * s.OH, xp.View, weight.View, biasView, y.View,
-                s, s.W + 2 * s.PW, hasBias);
-        }
+            device.Run(DepthwiseConv3dKernels.ForwardRows, (long)s.N * s.Cout * s.OD * s.OH, x.View, weight.View, biasView, y.View, s, hasBias);
         Tensor[] inputs = bias != null ? [x, weight, bias] : [x, weight];
         Autograd.Record("depthwise_conv3d", y, inputs, dy =>
         {
@@ -45,6 +39,20 @@ public static partial class Ops
             }
         });
         return y;
+    }
+
+    /// <summary>
+    /// The same convolution over fewer, longer rows: a filter of extent 1 with stride 1 and no padding
+    /// along H and W treats each depth plane as one row (and along all three axes, the whole volume).
+    /// The memory layout is unchanged; only the CPU kernels' per-row overhead shrinks (the final
+    /// MBConv's 1x1x1 depthwise conv on 3x4x3 maps has rows of 3).
+    /// </summary>
+    private static Conv3dShape CollapseUnitAxes(Conv3dShape s)
+    {
+        if (s.KW != 1 || s.SW != 1 || s.PW != 0 || s.KH != 1 || s.SH != 1 || s.PH != 0) return s;
+        bool depth = s.KD == 1 && s.SD == 1 && s.PD == 0;
+        return Conv3dShape.Create(s.N, s.Cin, depth ? 1 : s.D, 1, depth ? s.InSpatial : s.H * s.W, s.Cout, s.KD, 1, 1,
+            s.SD, 1, 1, s.PD, 0, 0, s.Groups);
     }
 
     /// <summary>dL/dx (N, C, D, H, W) of the depthwise convolution for the output gradient dy.</summary>
@@ -94,10 +102,8 @@ public static partial class Ops
             // Whole channels per item when there are enough of them for every thread; split rows otherwise.
             int rows = s.N * s.OD * s.OH;
             splits = Math.Clamp((4 * device.MaxThreads + s.Cout - 1) / s.Cout, 1, rows);
-            using var xp = PadW(x, s.PW, s.PW);
             using var partials = splits > 1 ? Tensor.Empty(device, s.Cout * taps * splits) : null;
-            device.Run(DepthwiseConv3dKernels.BackwardWeightRows, (long)s.Cout * splits, xp.View, dy.View, (partials ?? dw).View,
-                s, s.W + 2 * s.PW, splits);
+            device.Run(DepthwiseConv3dKernels.BackwardWeightRows, (long)s.Cout * splits, x.View, dy.View, (partials ?? dw).View, s, splits);
             if (partials != null)
                 device.Run(ReductionKernels.SumRows, (long)s.Cout * taps, partials.View, dw.View, s.Cout * taps, splits, 1f);
         }
@@ -105,8 +111,8 @@ public static partial class Ops
     }
 
     /// <summary>
-    /// t viewed as rows of its last axis, padded with zeros along it (CPU path only). Without padding
-    /// this is a second reference to the same buffer, so the caller may dispose it either way.
+    /// t viewed as rows of its last axis, padded with zeros along it (CPU path of the input gradient).
+    /// Without padding this is a second reference to the same buffer, so the caller may dispose it either way.
     /// </summary>
     private static Tensor PadW(Tensor t, int left, int right)
     {

@@ -24,6 +24,7 @@ public static partial class OpChecks
             (2, 2, (5, 4, 7), (3, 1, 5), (2, 1, 1), (1, 0, 2), true, false),
             (1, 3, (4, 5, 6), (2, 3, 4), (1, 1, 1), (0, 1, 1), false, false),
             (2, 2, (3, 4, 5), (1, 1, 1), (1, 1, 1), (0, 0, 0), true, false),
+            (1, 2, (5, 3, 4), (3, 1, 1), (2, 1, 1), (1, 0, 0), true, false),
             (1, 2, (2, 5, 11), (1, 2, 7), (1, 2, 1), (0, 1, 3), true, false),
             (1, 1, (2, 3, 13), (1, 1, 9), (1, 1, 2), (0, 0, 4), false, false),
             // Tiny ones for the CUDA variants (256-thread groups with barriers on the CPU accelerator).

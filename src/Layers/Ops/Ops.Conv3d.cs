@@ -1,0 +1,235 @@
+using ILGPU;
+using ILGPU.Runtime;
+using ILGpuNet.Kernels;
+using ILGpuNet.Tensors;
+using Device = ILGpuNet.Tensors.Device;
+
+namespace ILGpuNet.Layers;
+
+public static partial class Ops
+{
+    /// <summary>Two groups of the tiled convolution kernels per multiprocessor (128 registers a thread), as for the GEMM.</summary>
+    private static readonly KernelSpecialization Conv3dTiledSpecialization = new(Conv3dKernels.TiledGroupSize, 2);
+
+    /// <summary>
+    /// PyTorch's F.conv3d (dilation 1): x (N, Cin, D, H, W), weight (Cout, Cin/groups, KD, KH, KW), bias
+    /// (Cout) or null, per-axis stride and zero padding (default 1 and 0). Groups with one input and one
+    /// output channel each (depthwise) go to <see cref="DepthwiseConv3d"/>. 1x1x1 stride-1 unpadded
+    /// convolutions are GEMMs (<see cref="Blas.Gemm(Device, ArrayView{float}, bool, ArrayView{float}, bool, ArrayView{float}, int, int, int, int, int, int, float, float, int, long, long, long)"/>),
+    /// the rest implicit GEMMs (<see cref="Conv3dKernels"/>). Backward: dx is the convolution of the
+    /// dilated dY with the transposed, flipped filter (skipped when x needs no gradient, e.g. the input
+    /// volume), dW a reduction over N x output voxels split into partial sums that are added in a fixed
+    /// order (deterministic), db the per-channel sum of dY.
+    /// </summary>
+    public static Tensor Conv3d(Tensor x, Tensor weight, Tensor? bias = null, (int D, int H, int W)? stride = null,
+        (int D, int H, int W)? padding = null, int groups = 1)
+    {
+        var s = Conv3dGeometry(x, weight, bias, stride ?? (1, 1, 1), padding ?? (0, 0, 0), groups);
+        if (s.IsDepthwise) return DepthwiseConv3d(x, weight, bias, s);
+
+        var device = x.Device;
+        bool pointwise = IsPointwiseConv3d(s);
+        var y = Tensor.Empty(device, s.N, s.Cout, s.OD, s.OH, s.OW);
+        Tensor? xp = null;
+        if (pointwise)
+        {
+            PointwiseForward(x, weight, bias, y, s);
+        }
+        else if (device.UseBarrierKernels)
+        {
+            Conv3dForwardTiled(device, x.View, weight.View, bias, y.View, s);
+        }
+        else
+        {
+            xp = PadForConv3d(x, s);
+            Conv3dForwardBlocked(device, xp.View, weight.View, bias, y.View, s);
+        }
+
+        Tensor[] inputs = bias != null ? [x, weight, bias] : [x, weight];
+        var node = Autograd.Record("conv3d", y, inputs, dy =>
+        {
+            if (x.RequiresGrad) Autograd.Accumulate(x, Conv3dInputGrad(dy, weight, s, pointwise));
+            if (weight.RequiresGrad) Autograd.Accumulate(weight, Conv3dWeightGrad(x, xp, dy, weight.Shape, s, pointwise));
+            if (bias != null && bias.RequiresGrad)
+            {
+                var db = Tensor.Empty(device, bias.Shape);
+                Reductions.ChannelSum<IdentityOp>(dy.View, db.View, s.N, s.Cout, s.OutSpatial, device);
+                Autograd.Accumulate(bias, db);
+            }
+        });
+        // The CPU weight gradient reads the padded copy again; keep it only when that gradient will be asked for.
+        if (xp != null)
+        {
+            if (node != null && weight.RequiresGrad) node.Save(xp);
+            else { xp.Dispose(); xp = null; }
+        }
+        return y;
+    }
+
+    /// <summary><see cref="Conv3d(Tensor, Tensor, Tensor?, (int D, int H, int W)?, (int D, int H, int W)?, int)"/> with the same stride and padding on every axis.</summary>
+    public static Tensor Conv3d(Tensor x, Tensor weight, Tensor? bias, int stride, int padding = 0, int groups = 1) =>
+        Conv3d(x, weight, bias, (stride, stride, stride), (padding, padding, padding), groups);
+
+    /// <summary>The geometry of a conv3d call, checked on the host with messages that name the shapes.</summary>
+    public static Conv3dShape Conv3dGeometry(Tensor x, Tensor weight, Tensor? bias, (int D, int H, int W) stride,
+        (int D, int H, int W) padding, int groups)
+    {
+        const string op = "Conv3d";
+        if (x.Rank != 5)
+            throw new ArgumentException($"{op}: input {x.ShapeText} must be (N, C, D, H, W)");
+        if (weight.Rank != 5)
+            throw new ArgumentException($"{op}: weight {weight.ShapeText} must be (Cout, Cin/groups, KD, KH, KW)");
+        if (groups <= 0)
+            throw new ArgumentException($"{op}: groups must be positive, got {groups}");
+        int cin = x.Dim(1), cout = weight.Dim(0);
+        if (cin % groups != 0 || cout % groups != 0)
+            throw new ArgumentException($"{op}: groups {groups} must divide the {cin} input channels of {x.ShapeText} and the {cout} output channels of weight {weight.ShapeText}");
+        if (weight.Dim(1) * groups != cin)
+            throw new ArgumentException($"{op}: weight {weight.ShapeText} expects {weight.Dim(1) * groups} input channels ({weight.Dim(1)} per group x {groups} groups), input {x.ShapeText} has {cin}");
+        if (bias != null && (bias.Rank != 1 || bias.Dim(0) != cout))
+            throw new ArgumentException($"{op}: bias {bias.ShapeText} must be [{cout}], one value per output channel of weight {weight.ShapeText}");
+        if (weight.Device != x.Device || (bias != null && bias.Device != x.Device))
+            throw new ArgumentException($"{op}: input, weight and bias must be on the same device");
+        var s = Conv3dShape.Create(x.Dim(0), cin, x.Dim(2), x.Dim(3), x.Dim(4), cout, weight.Dim(2), weight.Dim(3), weight.Dim(4),
+            stride.D, stride.H, stride.W, padding.D, padding.H, padding.W, groups);
+        if (s.Validate() is { } problem)
+            throw new ArgumentException($"{op}: input {x.ShapeText}, weight {weight.ShapeText}, stride {stride}, padding {padding}: {problem}");
+        long outputs = (long)s.N * s.Cout * s.OutSpatial;
+        long padded = (long)s.N * s.Cin * (s.D + 2 * s.PD) * (s.H + 2 * s.PH) * (s.W + 2 * s.PW);
+        long dilated = (long)s.N * s.Cout * (s.D + s.KD - 1) * (s.H + s.KH - 1) * (s.W + s.KW - 1);
+        if (Math.Max(x.Length, Math.Max(outputs, Math.Max(padded, dilated))) >= int.MaxValue - 64)
+            throw new ArgumentException($"{op}: input {x.ShapeText} with weight {weight.ShapeText} needs buffers of 2^31 elements or more; use a smaller batch");
+        return s;
+    }
+
+    private static bool IsPointwiseConv3d(Conv3dShape s) =>
+        s.KD == 1 && s.KH == 1 && s.KW == 1 && s.SD == 1 && s.SH == 1 && s.SW == 1 && s.PD == 0 && s.PH == 0 && s.PW == 0;
+
+    /// <summary>1x1x1: per group, Y[n] (Cout/G x S) = W (Cout/G x Cin/G) X[n] (Cin/G x S), batched over n; bias seeds Y.</summary>
+    private static void PointwiseForward(Tensor x, Tensor weight, Tensor? bias, Tensor y, Conv3dShape s)
+    {
+        var device = x.Device;
+        int sp = s.OutSpatial, cinPg = s.CinPerGroup, coutPg = s.CoutPerGroup;
+        float beta = 0f;
+        if (bias != null)
+        {
+            device.Run(ElementwiseKernels.Expand, y.Length, bias.View, y.View, (int)y.Length, sp, s.Cout, 1f);
+            beta = 1f;
+        }
+        for (int g = 0; g < s.Groups; g++)
+            Blas.Gemm(device, weight.View.SubView((long)g * coutPg * cinPg), false, x.View.SubView((long)g * cinPg * sp), false,
+                y.View.SubView((long)g * coutPg * sp), coutPg, sp, cinPg, cinPg, sp, sp, 1f, beta,
+                s.N, 0, (long)s.Cin * sp, (long)s.Cout * sp);
+    }
+
+    private static void Conv3dForwardTiled(Device device, ArrayView<float> x, ArrayView<float> weight, Tensor? bias, ArrayView<float> y, Conv3dShape s)
+    {
+        int tiles = Conv3dCeilDiv(s.CoutPerGroup, Conv3dKernels.TiledM) * Conv3dCeilDiv(s.N * s.OutSpatial, Conv3dKernels.TiledN);
+        var config = new KernelConfig(new Index3D(tiles, s.Groups, 1), new Index3D(Conv3dKernels.TiledGroupSize, 1, 1));
+        device.Kernels.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dShape, int>(
+            Conv3dKernels.ForwardTiled, Conv3dTiledSpecialization)(device.Stream, config, x, weight, (bias?.View ?? weight), y, s, bias != null ? 1 : 0);
+    }
+
+    private static void Conv3dForwardBlocked(Device device, ArrayView<float> xp, ArrayView<float> weight, Tensor? bias, ArrayView<float> y, Conv3dShape s)
+    {
+        long units = (long)s.N * s.Groups * s.OD * s.OH * Conv3dCeilDiv(s.OW, Conv3dKernels.BlockColumns) * Conv3dCeilDiv(s.CoutPerGroup, Conv3dKernels.BlockChannels);
+        device.Run(Conv3dKernels.ForwardBlocked, units, xp, weight, bias?.View ?? weight, y, s, bias != null ? 1 : 0);
+    }
+
+    /// <summary>CPU: x zero-padded by (PD, PH, PW) on both sides of each axis, plus the slack the blocked forward reads past the end.</summary>
+    private static Tensor PadForConv3d(Tensor x, Conv3dShape s)
+    {
+        var device = x.Device;
+        int pd = s.D + 2 * s.PD, ph = s.H + 2 * s.PH, pw = s.W + 2 * s.PW;
+        var xp = Tensor.Empty(device, s.N * s.Cin * pd * ph * pw + Conv3dKernels.CpuInputSlack(s));
+        var geometry = new Conv3dSpread
+        {
+            Planes = s.N * s.Cin, SD = s.D, SH = s.H, SW = s.W, DD = pd, DH = ph, DW = pw,
+            StrideD = 1, StrideH = 1, StrideW = 1, LowD = s.PD, LowH = s.PH, LowW = s.PW,
+        };
+        device.Run(Conv3dKernels.Spread, (long)geometry.Planes * pd * ph, x.View, xp.View, geometry);
+        return xp;
+    }
+
+    /// <summary>dL/dx: a GEMM for 1x1x1, else the stride-1 convolution of the dilated, padded dY with the transposed, flipped filter.</summary>
+    private static Tensor Conv3dInputGrad(Tensor dy, Tensor weight, Conv3dShape s, bool pointwise)
+    {
+        var device = dy.Device;
+        var dx = Tensor.Empty(device, s.N, s.Cin, s.D, s.H, s.W);
+        int cinPg = s.CinPerGroup, coutPg = s.CoutPerGroup;
+        if (pointwise)
+        {
+            int sp = s.OutSpatial;
+            for (int g = 0; g < s.Groups; g++)
+                Blas.Gemm(device, weight.View.SubView((long)g * coutPg * cinPg), true, dy.View.SubView((long)g * coutPg * sp), false,
+                    dx.View.SubView((long)g * cinPg * sp), cinPg, sp, coutPg, cinPg, sp, sp, 1f, 0f,
+                    s.N, 0, (long)s.Cout * sp, (long)s.Cin * sp);
+            return dx;
+        }
+        // dx[i] = sum over (o, k) with i = o*stride - pad + k of dy[o] w[k]: place dy[o] at o*stride + K-1-pad in a
+        // zero volume of size D + K - 1 per axis, then correlate with the reversed filter (stride 1, no padding).
+        var t = Conv3dShape.Create(s.N, s.Cout, s.D + s.KD - 1, s.H + s.KH - 1, s.W + s.KW - 1, s.Cin, s.KD, s.KH, s.KW, groups: s.Groups);
+        var geometry = new Conv3dSpread
+        {
+            Planes = s.N * s.Cout, SD = s.OD, SH = s.OH, SW = s.OW, DD = t.D, DH = t.H, DW = t.W,
+            StrideD = s.SD, StrideH = s.SH, StrideW = s.SW, LowD = s.KD - 1 - s.PD, LowH = s.KH - 1 - s.PH, LowW = s.KW - 1 - s.PW,
+        };
+        using var spread = Tensor.Empty(device, t.N * t.Cin * t.D * t.H * t.W + Conv3dKernels.CpuInputSlack(t));
+        device.Run(Conv3dKernels.Spread, (long)geometry.Planes * t.D * t.H, dy.View, spread.View, geometry);
+        using var wt = Tensor.Empty(device, (int)weight.Length);
+        device.Run(Conv3dKernels.PackTransposed, wt.Length, weight.View, wt.View, t, (int)wt.Length);
+        if (device.UseBarrierKernels) Conv3dForwardTiled(device, spread.View, wt.View, null, dx.View, t);
+        else Conv3dForwardBlocked(device, spread.View, wt.View, null, dx.View, t);
+        return dx;
+    }
+
+    /// <summary>
+    /// dL/dW (Cout, Cin/G, KD, KH, KW) = sum over samples and output voxels of dY x im2col(x): split over the
+    /// voxels into partial sums (enough splits to fill the GPU; one per thread on the CPU accelerator), then
+    /// added in split order. 1x1x1 on the CPU accelerator: one GEMM per sample, accumulated in sample order.
+    /// </summary>
+    private static Tensor Conv3dWeightGrad(Tensor x, Tensor? xp, Tensor dy, int[] weightShape, Conv3dShape s, bool pointwise)
+    {
+        var device = dy.Device;
+        var dw = Tensor.Empty(device, weightShape);
+        int cinPg = s.CinPerGroup, coutPg = s.CoutPerGroup;
+        int kdim = cinPg * s.KernelVolume, wLen = s.Cout * kdim;
+        if (pointwise && !device.UseBarrierKernels)
+        {
+            int sp = s.OutSpatial;
+            for (int n = 0; n < s.N; n++)
+                Blas.Gemm(device, dy.View.SubView((long)n * s.Cout * sp), false, x.View.SubView((long)n * s.Cin * sp), true, dw.View,
+                    coutPg, cinPg, sp, sp, sp, cinPg, 1f, n == 0 ? 0f : 1f,
+                    s.Groups, (long)coutPg * sp, (long)cinPg * sp, (long)coutPg * cinPg);
+            return dw;
+        }
+        int splits;
+        Tensor partials;
+        if (device.UseBarrierKernels)
+        {
+            int tiles = Conv3dCeilDiv(coutPg, Conv3dKernels.TiledM) * Conv3dCeilDiv(kdim, Conv3dKernels.TiledN);
+            int voxels = s.N * s.OutSpatial;
+            // About four groups per multiprocessor in all, each split at least 64 voxels long.
+            splits = Math.Clamp(device.Accelerator.NumMultiprocessors * 4 / (tiles * s.Groups), 1, Math.Max(1, voxels / 64));
+            partials = Tensor.Empty(device, splits * wLen);
+            var config = new KernelConfig(new Index3D(tiles, splits, s.Groups), new Index3D(Conv3dKernels.TiledGroupSize, 1, 1));
+            device.Kernels.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dShape, int>(
+                Conv3dKernels.WeightGradTiled, Conv3dTiledSpecialization)(device.Stream, config, x.View, dy.View, partials.View, s, splits);
+        }
+        else
+        {
+            using var padded = xp == null ? PadForConv3d(x, s) : null;
+            int rows = s.N * s.OD * s.OH;
+            splits = Math.Max(1, Math.Min(device.MaxThreads, rows));
+            // Chunks of about 256 output voxels: their dY and input rows stay in L2 while every 4 x 4 block passes over them.
+            int rowsPerChunk = Math.Max(1, 256 / s.OW);
+            partials = Tensor.Empty(device, splits * wLen);
+            device.Run(Conv3dKernels.WeightGradBlocked, splits, (padded ?? xp)!.View, dy.View, partials.View, s, splits, rowsPerChunk);
+        }
+        device.Run(Conv3dKernels.SumPartials, wLen, partials.View, dw.View, wLen, splits);
+        partials.Dispose();
+        return dw;
+    }
+
+    private static int Conv3dCeilDiv(int a, int b) => (a + b - 1) / b;
+}
