@@ -1,0 +1,198 @@
+using System.Globalization;
+using System.Text;
+
+namespace ILGpuNet.Training.Data;
+
+/// <summary>The part of the data a subject belongs to.</summary>
+public enum Split { Train, Val, Test }
+
+/// <summary>A subject and the label it is stratified by (for regression, the value that is binned).</summary>
+public sealed record SubjectLabel(string Subject, float Label);
+
+/// <summary>Fractions of subjects per split; they must be non-negative and sum to 1.</summary>
+public readonly record struct SplitFractions(double Train, double Val, double Test)
+{
+    public static SplitFractions Default => new(0.7, 0.2, 0.1);
+
+    internal double this[int s] => s switch { 0 => Train, 1 => Val, _ => Test };
+
+    internal void Validate()
+    {
+        if (Train < 0 || Val < 0 || Test < 0 || Math.Abs(Train + Val + Test - 1) > 1e-6)
+            throw new ArgumentException($"split fractions {Train}/{Val}/{Test} must be non-negative and sum to 1");
+    }
+}
+
+/// <summary>
+/// Which split each subject is in, with its label: the content of splits.csv (columns subject, split,
+/// label; split is train, val or test). Subjects, never files: every scan and session of a subject goes
+/// where the subject goes.
+/// </summary>
+public sealed class SubjectSplit
+{
+    private readonly Dictionary<string, (Split Split, float Label)> subjects;
+
+    public SubjectSplit(IEnumerable<(string Subject, Split Split, float Label)> assignment)
+    {
+        subjects = new Dictionary<string, (Split, float)>(StringComparer.Ordinal);
+        foreach (var (subject, split, label) in assignment)
+            if (!subjects.TryAdd(subject, (split, label)))
+                throw new ArgumentException($"subject {subject} is assigned twice");
+    }
+
+    public int Count => subjects.Count;
+    public bool Contains(string subject) => subjects.ContainsKey(subject);
+    public Split this[string subject] => subjects[subject].Split;
+    public float LabelOf(string subject) => subjects[subject].Label;
+
+    /// <summary>The subjects of one split, ordinal order.</summary>
+    public IReadOnlyList<string> Subjects(Split split) =>
+        subjects.Where(p => p.Value.Split == split).Select(p => p.Key).Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>Every (subject, split, label), ordinal by subject.</summary>
+    public IEnumerable<(string Subject, Split Split, float Label)> Entries =>
+        subjects.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => (p.Key, p.Value.Split, p.Value.Label));
+
+    public static string Name(Split split) => split switch { Split.Train => "train", Split.Val => "val", _ => "test" };
+
+    /// <summary>
+    /// Writes splits.csv atomically: to a temporary file in the same folder, then renamed over the target,
+    /// so a reader never sees half a file and an interrupted run leaves the previous file intact.
+    /// </summary>
+    public void Write(string path)
+    {
+        var text = new StringBuilder("subject,split,label\n");
+        foreach (var (subject, split, label) in Entries)
+            text.Append(subject).Append(',').Append(Name(split)).Append(',')
+                .Append(label.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
+        string full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        string temp = full + $".tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+            {
+                var bytes = Encoding.UTF8.GetBytes(text.ToString());
+                stream.Write(bytes);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
+    /// <summary>Reads a splits.csv back; bad split names, labels or repeated subjects are errors naming the line.</summary>
+    public static SubjectSplit Read(string path)
+    {
+        var table = CsvTable.Read(path);
+        int subject = table.Column("subject"), split = table.Column("split"), label = table.Column("label");
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        var entries = new List<(string, Split, float)>();
+        foreach (var row in table.Rows)
+        {
+            string s = row.Fields[subject].Trim();
+            if (s.Length == 0) throw new DataFormatException(path, row.Line, "subject", "blank subject");
+            if (!seen.TryAdd(s, row.Line))
+                throw new DataFormatException(path, row.Line, "subject", $"subject {s} repeated (first on line {seen[s]})");
+            var part = row.Fields[split].Trim().ToLowerInvariant() switch
+            {
+                "train" => Split.Train,
+                "val" or "validation" => Split.Val,
+                "test" => Split.Test,
+                var other => throw new DataFormatException(path, row.Line, "split", $"'{other}' is not train, val or test"),
+            };
+            if (!float.TryParse(row.Fields[label].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out float l))
+                throw new DataFormatException(path, row.Line, "label", $"'{row.Fields[label]}' is not a number");
+            entries.Add((s, part, l));
+        }
+        return new SubjectSplit(entries);
+    }
+}
+
+/// <summary>
+/// Seeded, stratified assignment of subjects to splits and to cross-validation folds.
+/// <para>
+/// Method: subjects are sorted by ID (the result does not depend on input order), shuffled with a Philox
+/// permutation of the seed, then stably grouped by stratum. Walking that sequence, each subject goes to
+/// the split whose count lags its fraction most (Webster's sequential apportionment: the next subject goes
+/// to the split maximising fraction / (2 * count + 1)). Because the counts carry over from one stratum to
+/// the next, the totals match the fractions to within one subject and every stratum to within about two,
+/// however small the strata are.
+/// </para>
+/// </summary>
+public static class SubjectSplits
+{
+    /// <summary>Classification strata: the class itself.</summary>
+    public static int Classes(float label) => (int)MathF.Round(label);
+
+    /// <summary>Regression strata: bins of <paramref name="width"/> (default 10 years) of the label.</summary>
+    public static Func<float, int> AgeBins(float width = 10f) =>
+        width > 0 ? label => (int)MathF.Floor(label / width) : throw new ArgumentOutOfRangeException(nameof(width));
+
+    /// <summary>A train/val/test assignment (default 70/20/10) stratified by <paramref name="stratum"/>.</summary>
+    public static SubjectSplit Stratified(IEnumerable<SubjectLabel> subjects, ulong seed,
+        Func<float, int> stratum, SplitFractions? fractions = null)
+    {
+        var f = fractions ?? SplitFractions.Default;
+        f.Validate();
+        var ordered = StratifiedOrder(subjects, seed, 0, stratum);
+        var counts = new int[3];
+        var entries = new List<(string, Split, float)>(ordered.Count);
+        foreach (var s in ordered)
+        {
+            int best = 0;
+            double bestPriority = -1;
+            for (int k = 0; k < 3; k++)
+            {
+                double priority = f[k] / (2.0 * counts[k] + 1);
+                if (f[k] > 0 && priority > bestPriority) (best, bestPriority) = (k, priority);
+            }
+            counts[best]++;
+            entries.Add((s.Subject, (Split)best, s.Label));
+        }
+        return new SubjectSplit(entries);
+    }
+
+    /// <summary>
+    /// Stratified k-fold cross-validation by subject: fold i tests on the i-th fifth (for k = 5) of every
+    /// stratum, so every subject is a test subject exactly once; the other subjects are split again,
+    /// stratified, into training and <paramref name="valFraction"/> validation.
+    /// </summary>
+    public static IReadOnlyList<SubjectSplit> KFold(IEnumerable<SubjectLabel> subjects, int k, ulong seed,
+        Func<float, int> stratum, double valFraction = 0.2)
+    {
+        var list = subjects.ToList();
+        if (k < 2 || k > list.Count)
+            throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be between 2 and the number of subjects ({list.Count})");
+        if (valFraction is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(valFraction));
+        var ordered = StratifiedOrder(list, seed, 0, stratum);
+        // Dealing the stratum-grouped sequence round-robin spreads every stratum evenly over the folds.
+        var fold = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < ordered.Count; i++) fold[ordered[i].Subject] = i % k;
+
+        var folds = new List<SubjectSplit>(k);
+        for (int i = 0; i < k; i++)
+        {
+            var rest = ordered.Where(s => fold[s.Subject] != i).ToList();
+            var inner = Stratified(rest, seed ^ (0x9E3779B97F4A7C15UL * (ulong)(i + 1)), stratum,
+                new SplitFractions(1 - valFraction, valFraction, 0));
+            folds.Add(new SubjectSplit(ordered.Select(s =>
+                (s.Subject, fold[s.Subject] == i ? Split.Test : inner[s.Subject], s.Label))));
+        }
+        return folds;
+    }
+
+    private static List<SubjectLabel> StratifiedOrder(IEnumerable<SubjectLabel> subjects, ulong seed, uint stream,
+        Func<float, int> stratum)
+    {
+        var sorted = subjects.OrderBy(s => s.Subject, StringComparer.Ordinal).ToList();
+        for (int i = 1; i < sorted.Count; i++)
+            if (sorted[i].Subject == sorted[i - 1].Subject)
+                throw new ArgumentException($"subject {sorted[i].Subject} appears twice");
+        var perm = DataRandom.Permutation(sorted.Count, seed, DataRandom.SplitPurpose, stream);
+        return perm.Select(i => sorted[i]).OrderBy(s => stratum(s.Label)).ToList(); // OrderBy is stable
+    }
+}
