@@ -31,7 +31,8 @@ public static class CliApp
         {
             return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         }
-        catch (Exception e) when (e is CliException or ArgumentException or Tensors.DeviceUnavailableException or Tensors.DeviceOutOfMemoryException or IOException)
+        catch (Exception e) when (e is CliException or ArgumentException or Tensors.DeviceUnavailableException or Tensors.DeviceOutOfMemoryException or IOException
+                                   or UnauthorizedAccessException)
         {
             error.WriteLine($"error: {e.Message}");
             return 2;

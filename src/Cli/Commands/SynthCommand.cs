@@ -3,7 +3,10 @@ using ILGpuNet.Training.Data.Synthetic;
 
 namespace ILGpuNet.Cli.Commands;
 
-/// <summary><c>ilgpunet synth</c>: a deterministic synthetic OASIS-like cohort (docs/synthetic-cohort.md).</summary>
+/// <summary>
+/// <c>ilgpunet synth</c>: a deterministic synthetic OASIS-like cohort (README, "Synthetic cohort"), written
+/// into a temporary folder and renamed into place when complete.
+/// </summary>
 internal static class SynthCommand
 {
     public static Command Create(TextWriter output)
@@ -32,7 +35,7 @@ internal static class SynthCommand
             };
             output.WriteLine($"synth: {options.Subjects} subjects, seed {options.Seed}, grid {options.Grid} -> {options.OutputDirectory}");
             var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
-            var result = SyntheticCohort.Generate(options, progress: line => output.WriteLine($"  {line}"));
+            var result = SyntheticCohort.GenerateAtomically(options, progress: line => output.WriteLine($"  {line}"));
             cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu;
             var s = result.Subjects;
             int sessions = s.Sum(x => x.Sessions.Count);
@@ -41,7 +44,7 @@ internal static class SynthCommand
                              + $"{s.Count(x => x.Cdr == 0.5)}/{s.Count(x => x.Cdr == 1)}/{s.Count(x => x.Cdr == 2)}");
             output.WriteLine($"{result.Elapsed.TotalSeconds:F1} s wall, {cpu.TotalSeconds:F1} s CPU ({cpu.TotalMilliseconds / result.Scans:F0} ms CPU per scan); "
                              + $"per scan {result.RenderTime.TotalMilliseconds / result.Scans:F0} ms rendering + {result.WriteTime.TotalMilliseconds / result.Scans:F0} ms writing, wall time summed over threads");
-            output.WriteLine($"wrote {result.CsvPath} and {SyntheticCohort.TruthName}");
+            output.WriteLine($"wrote {result.CsvPath}, {SyntheticCohort.TruthName} and {SyntheticCohort.MarkerName}");
             return 0;
         });
         return command;

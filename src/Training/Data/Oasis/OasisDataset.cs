@@ -33,6 +33,16 @@ public sealed record OasisOptions
     /// the label away. Null keeps everyone (the reference). Ignored by the other tasks.
     /// </summary>
     public float? MinHealthyAge { get; init; }
+
+    /// <summary>
+    /// Labels carried alongside the task's own, in this order after it: e.g. Task = Age with
+    /// ExtraLabels = [Cdr] for the double-headed brain-age-gap model. A sample is kept only when every
+    /// label is known, and splits are stratified by all of them together.
+    /// </summary>
+    public IReadOnlyList<OasisTask> ExtraLabels { get; init; } = [];
+
+    /// <summary>The task followed by <see cref="ExtraLabels"/>: what each loader item's label vector holds.</summary>
+    public IReadOnlyList<OasisTask> LabelTasks => [Task, .. ExtraLabels];
 }
 
 /// <summary>
@@ -46,6 +56,15 @@ public sealed record OasisSample(
 {
     /// <summary>0 for CDR 0 or blank (not assessed), 1 for CDR &gt; 0.</summary>
     public int CdrClass => Cdr is > 0 ? 1 : 0;
+
+    /// <summary>The label of any task (cdr: 0/1, sex: M = 0, F = 1, age: years), null where the CSV leaves it blank.</summary>
+    public float? LabelFor(OasisTask task) => task switch
+    {
+        OasisTask.Cdr => CdrClass,
+        OasisTask.Sex => Sex switch { 'M' => 0f, 'F' => 1f, _ => null },
+        OasisTask.Age => Age,
+        _ => throw new ArgumentOutOfRangeException(nameof(task), task, "unknown task"),
+    };
 }
 
 /// <summary>
@@ -150,14 +169,8 @@ public sealed class OasisDataset
         var subjectAge = candidates.GroupBy(s => s.SubjectId).ToDictionary(g => g.Key, g => g.First().Age);
         foreach (var s in candidates)
         {
-            float? label = options.Task switch
-            {
-                OasisTask.Cdr => s.CdrClass,
-                OasisTask.Sex => s.Sex switch { 'M' => 0f, 'F' => 1f, _ => null },
-                OasisTask.Age => s.Age,
-                _ => throw new ArgumentOutOfRangeException(nameof(options), options.Task, "unknown task"),
-            };
-            if (label is null) { unlabelled.Add(s.SubjectId); continue; }
+            float? label = s.LabelFor(options.Task);
+            if (label is null || options.ExtraLabels.Any(t => s.LabelFor(t) is null)) { unlabelled.Add(s.SubjectId); continue; }
             if (options.Task == OasisTask.Cdr && options.MinHealthyAge is float minAge && s.CdrClass == 0)
             {
                 float? age = subjectAge[s.SubjectId];
@@ -168,12 +181,10 @@ public sealed class OasisDataset
         }
         if (unlabelled.Count > 0)
         {
-            string what = options.Task switch
-            {
-                OasisTask.Sex => "M/F",
-                OasisTask.Age => "Age",
-                _ => "Age (needed by the minimum healthy age)",
-            };
+            var needed = options.LabelTasks.Where(t => t != OasisTask.Cdr).Select(t => t == OasisTask.Sex ? "M/F" : "Age").ToList();
+            if (options.Task == OasisTask.Cdr && options.MinHealthyAge is not null && !needed.Contains("Age"))
+                needed.Add("Age (needed by the minimum healthy age)");
+            string what = string.Join(" or ", needed);
             warnings.Add($"{unlabelled.Count} subject(s) have a blank {what} and are skipped: {string.Join(", ", unlabelled)}");
         }
         if (tooYoung.Count > 0)
@@ -184,18 +195,81 @@ public sealed class OasisDataset
 
     private static int SessionNumber(string id) => id.Length > 12 && int.TryParse(id.AsSpan(12), out int n) ? n : 0;
 
-    /// <summary>One (subject, label) per subject: the label of its first sample, for stratified splits.</summary>
+    /// <summary>
+    /// One (subject, label) per subject: the task's label of its first sample, and the stratum of all its
+    /// labels together (the class, or 10-year age bin, of each label task combined), for stratified splits.
+    /// </summary>
     public IReadOnlyList<SubjectLabel> SubjectLabels() =>
-        Samples.GroupBy(s => s.SubjectId).Select(g => new SubjectLabel(g.Key, g.First().Label)).ToList();
+        Samples.GroupBy(s => s.SubjectId).Select(g => new SubjectLabel(g.Key, g.First().Label, StratumOf(g.First()))).ToList();
 
-    /// <summary>The strata of this dataset's task: the class, or 10-year age bins for age.</summary>
-    public Func<float, int> Strata => Options.Task == OasisTask.Age ? SubjectSplits.AgeBins() : SubjectSplits.Classes;
+    /// <summary>The strata of the task's own label: the class, or 10-year age bins for age.</summary>
+    public Func<float, int> Strata => StrataOf(Options.Task);
 
-    /// <summary>Loader items (path and the task's label) of the samples in one split.</summary>
-    public IReadOnlyList<VolumeItem> Items(SubjectSplit split, Split part) =>
-        Samples.Where(s => split.Contains(s.SubjectId) && split[s.SubjectId] == part)
-            .Select(s => new VolumeItem(s.Path, [s.Label])).ToList();
+    private static Func<float, int> StrataOf(OasisTask task) => task == OasisTask.Age ? SubjectSplits.AgeBins() : SubjectSplits.Classes;
+
+    private int StratumOf(OasisSample s)
+    {
+        // Mixed-radix code of the per-task strata; age bins (0..12 for ages up to 129) fit a radix of 16.
+        int code = 0;
+        foreach (var task in Options.LabelTasks)
+            code = code * 16 + Math.Clamp(StrataOf(task)(s.LabelFor(task)!.Value), 0, 15);
+        return code;
+    }
+
+    /// <summary>A seeded train/val/test assignment of this dataset's subjects (default 70/20/10), stratified by its labels.</summary>
+    public SubjectSplit SplitSubjects(ulong seed, SplitFractions? fractions = null) =>
+        SubjectSplits.Stratified(SubjectLabels(), seed, Strata, fractions);
+
+    /// <summary>Seeded stratified k-fold cross-validation by subject (fold i tests on the i-th k-th of every stratum).</summary>
+    public IReadOnlyList<SubjectSplit> KFold(int k, ulong seed, double valFraction = 0.2) =>
+        SubjectSplits.KFold(SubjectLabels(), k, seed, Strata, valFraction);
+
+    /// <summary>
+    /// The split in <paramref name="splitsCsv"/> when that file exists (a resumed or evaluated run keeps its
+    /// subjects), otherwise a new <see cref="SplitSubjects"/> written there atomically.
+    /// Subjects of this dataset that the file does not assign are left out of every split and listed in
+    /// <paramref name="warnings"/>.
+    /// </summary>
+    public SubjectSplit LoadOrCreateSplit(string splitsCsv, ulong seed, SplitFractions? fractions = null, List<string>? warnings = null)
+    {
+        if (!File.Exists(splitsCsv))
+        {
+            var split = SplitSubjects(seed, fractions);
+            split.Write(splitsCsv);
+            return split;
+        }
+        var read = SubjectSplit.Read(splitsCsv);
+        var unassigned = Subjects.Where(s => !read.Contains(s)).ToList();
+        if (unassigned.Count > 0)
+            warnings?.Add($"{unassigned.Count} subject(s) are not in {splitsCsv} and are left out of every split: {string.Join(", ", unassigned)}");
+        return read;
+    }
+
+    /// <summary>The samples of one split, in dataset order: <see cref="Items(SubjectSplit, Split)"/>[i] is sample i.</summary>
+    public IReadOnlyList<OasisSample> SamplesIn(SubjectSplit split, Split part) =>
+        Samples.Where(s => split.Contains(s.SubjectId) && split[s.SubjectId] == part).ToList();
+
+    /// <summary>Loader items (path and the label vector of <see cref="OasisOptions.LabelTasks"/>) of the samples in one split.</summary>
+    public IReadOnlyList<VolumeItem> Items(SubjectSplit split, Split part) => SamplesIn(split, part).Select(Item).ToList();
 
     /// <summary>Loader items of every sample.</summary>
-    public IReadOnlyList<VolumeItem> Items() => Samples.Select(s => new VolumeItem(s.Path, [s.Label])).ToList();
+    public IReadOnlyList<VolumeItem> Items() => Samples.Select(Item).ToList();
+
+    private VolumeItem Item(OasisSample s) => new(s.Path, Options.LabelTasks.Select(t => s.LabelFor(t)!.Value).ToArray());
+
+    /// <summary>
+    /// A loader over one split: the training split shuffles and applies <paramref name="options"/>'s
+    /// augmentation; validation and test keep their order and never augment, whatever the options say.
+    /// Batch.Samples[i] indexes <see cref="SamplesIn"/> of the same split. <paramref name="source"/> defaults
+    /// to <see cref="NiftiVolumeSource"/> (volumes as they are, no conforming).
+    /// </summary>
+    public VolumeLoader CreateLoader(SubjectSplit split, Split part, LoaderOptions options, IVolumeSource? source = null)
+    {
+        var items = Items(split, part);
+        if (items.Count == 0) throw new InvalidOperationException($"the {SubjectSplit.Name(part)} split has no volumes");
+        var effective = part == Split.Train
+            ? options with { Mode = LoaderMode.Training }
+            : options with { Mode = LoaderMode.Evaluation, Augmentation = null };
+        return new VolumeLoader(items, source ?? new NiftiVolumeSource(), effective);
+    }
 }

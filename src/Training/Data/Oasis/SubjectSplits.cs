@@ -6,8 +6,11 @@ namespace ILGpuNet.Training.Data;
 /// <summary>The part of the data a subject belongs to.</summary>
 public enum Split { Train, Val, Test }
 
-/// <summary>A subject and the label it is stratified by (for regression, the value that is binned).</summary>
-public sealed record SubjectLabel(string Subject, float Label);
+/// <summary>
+/// A subject and its label (written to splits.csv). It is stratified by <paramref name="Stratum"/> when
+/// given (several labels combined), otherwise by the stratum function of the label.
+/// </summary>
+public sealed record SubjectLabel(string Subject, float Label, int? Stratum = null);
 
 /// <summary>Fractions of subjects per split; they must be non-negative and sum to 1.</summary>
 public readonly record struct SplitFractions(double Train, double Val, double Test)
@@ -193,6 +196,6 @@ public static class SubjectSplits
             if (sorted[i].Subject == sorted[i - 1].Subject)
                 throw new ArgumentException($"subject {sorted[i].Subject} appears twice");
         var perm = DataRandom.Permutation(sorted.Count, seed, DataRandom.SplitPurpose, stream);
-        return perm.Select(i => sorted[i]).OrderBy(s => stratum(s.Label)).ToList(); // OrderBy is stable
+        return perm.Select(i => sorted[i]).OrderBy(s => s.Stratum ?? stratum(s.Label)).ToList(); // OrderBy is stable
     }
 }

@@ -1,7 +1,7 @@
 namespace ILGpuNet.Training.Data.Synthetic;
 
 /// <summary>
-/// Every effect the generator plants, in one place (docs/synthetic-cohort.md quotes these numbers).
+/// Every effect the generator plants, in one place (README.md, "Synthetic cohort", quotes these numbers).
 /// Group effects are deterministic functions of age, sex and CDR; individual variation is added on top
 /// by <see cref="CohortPlanner"/> so that no single measurement gives a label away.
 /// </summary>

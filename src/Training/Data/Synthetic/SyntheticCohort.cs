@@ -10,7 +10,7 @@ namespace ILGpuNet.Training.Data.Synthetic;
 public sealed record SyntheticCohortOptions
 {
     public required string OutputDirectory { get; init; }
-    /// <summary>Subjects (OASIS-1 has 416; the default generates in about a minute on two cores at 91x109x91).</summary>
+    /// <summary>Subjects (OASIS-1 has 416; the default 100 generate in about 10 s on two cores at 91x109x91).</summary>
     public int Subjects { get; init; } = 100;
     public int Seed { get; init; } = 1;
     public SyntheticGrid Grid { get; init; } = SyntheticGrid.Mni2mm;
@@ -33,7 +33,7 @@ public sealed record SyntheticCohortResult(
 /// first scan (mask volume in ml; tissue over mask); ASF = 1755 / eTIV as in OASIS. Deterministic for a seed:
 /// the same options give byte-identical files whatever the thread count.
 /// </summary>
-public static class SyntheticCohort
+public static partial class SyntheticCohort
 {
     public const string CsvName = "oasis_cross-sectional.csv";
     public const string TruthName = "synthetic_truth.csv";
@@ -65,27 +65,35 @@ public static class SyntheticCohort
         long renderTicks = 0, writeTicks = 0;
         int done = 0, reported = 0;
         object gate = new();
-        Parallel.For(0, jobs.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Threads) }, n =>
+        try
         {
-            var (subject, session, mpr) = jobs[n];
-            if (!buffers.TryTake(out var data)) data = new float[grid.Voxels];
-            long t0 = Stopwatch.GetTimestamp();
-            // One scan per thread: the slices of a scan stay on one core and the cores work on different scans.
-            tallies[n] = PhantomRenderer.Render(subject, session.Scans[mpr - 1], grid, data, parallel: false);
-            long t1 = Stopwatch.GetTimestamp();
-            writer(ScanPath(options.OutputDirectory, session.Id, mpr), data, grid.Nx, grid.Ny, grid.Nz, affine);
-            Interlocked.Add(ref renderTicks, t1 - t0);
-            Interlocked.Add(ref writeTicks, Stopwatch.GetTimestamp() - t1);
-            buffers.Add(data);
-            int count = Interlocked.Increment(ref done);
-            if (progress != null)
-                lock (gate)
-                    if (count * 10 / jobs.Count > reported || count == jobs.Count)
-                    {
-                        reported = count * 10 / jobs.Count;
-                        progress($"{count}/{jobs.Count} scans ({clock.Elapsed.TotalSeconds:F1} s)");
-                    }
-        });
+            Parallel.For(0, jobs.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Threads) }, n =>
+            {
+                var (subject, session, mpr) = jobs[n];
+                if (!buffers.TryTake(out var data)) data = new float[grid.Voxels];
+                long t0 = Stopwatch.GetTimestamp();
+                // One scan per thread: the slices of a scan stay on one core and the cores work on different scans.
+                tallies[n] = PhantomRenderer.Render(subject, session.Scans[mpr - 1], grid, data, parallel: false);
+                long t1 = Stopwatch.GetTimestamp();
+                writer(ScanPath(options.OutputDirectory, session.Id, mpr), data, grid.Nx, grid.Ny, grid.Nz, affine);
+                Interlocked.Add(ref renderTicks, t1 - t0);
+                Interlocked.Add(ref writeTicks, Stopwatch.GetTimestamp() - t1);
+                buffers.Add(data);
+                int count = Interlocked.Increment(ref done);
+                if (progress != null)
+                    lock (gate)
+                        if (count * 10 / jobs.Count > reported || count == jobs.Count)
+                        {
+                            reported = count * 10 / jobs.Count;
+                            progress($"{count}/{jobs.Count} scans ({clock.Elapsed.TotalSeconds:F1} s)");
+                        }
+            });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count >= 1)
+        {
+            // A failed write (disk full, permissions) reaches the caller as itself, for a one-line message.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
 
         var sessionTallies = new Dictionary<string, PhantomTally>();
         for (int n = 0; n < jobs.Count; n++)
