@@ -72,7 +72,7 @@ internal static class InfoCommand
         Line(sb, "voxel size", string.Join(" x ", h.PixDim.Skip(1).Take(Math.Min(h.Rank, 3)).Select(N)) + " " + h.SpatialUnit +
                                (h.Rank > 3 ? $", pixdim[4] {N(h.PixDim[4])}" : ""));
         Line(sb, "datatype", $"{NiftiDataTypes.NumpyName(h.DataType)} (code {h.DataTypeCode}, bitpix {h.BitPix})");
-        Line(sb, "scaling", h.HasScaling ? $"scl_slope {N(h.SclSlope)}, scl_inter {N(h.SclInter)}" : "none");
+        Line(sb, "scaling", h.HasScaling ? $"scl_slope {N(h.SclSlope)}, scl_inter {N(h.EffectiveSclInter)}" : "none");
         Line(sb, "qform", $"code {h.QformCode} ({NiftiXform.Name(h.QformCode)}), quaternion ({N(h.QuaternB)}, {N(h.QuaternC)}, {N(h.QuaternD)}), qfac {N(h.Qfac)}");
         Line(sb, "sform", $"code {h.SformCode} ({NiftiXform.Name(h.SformCode)})");
         Line(sb, "affine", $"from the {h.AffineSource.ToString().ToLowerInvariant()}");
@@ -127,7 +127,7 @@ internal static class InfoCommand
             w.WritePropertyName("scl_slope");
             Number(w, h.HasScaling ? h.SclSlope : 1);
             w.WritePropertyName("scl_inter");
-            Number(w, h.HasScaling ? h.SclInter : 0);
+            Number(w, h.HasScaling ? h.EffectiveSclInter : 0);
             w.WritePropertyName("min");
             Number(w, s.Min);
             w.WritePropertyName("max");

@@ -137,6 +137,12 @@ public class NiftiTests
         Assert.Equal(0.25, back.Header!.SclSlope);
         Assert.Equal(10, back.Header.SclInter);
 
+        // A valid slope with a non-finite scl_inter (an unset field): the intercept counts as 0.
+        var unsetInter = NiftiTestFiles.Edited(dir, "nan-inter.nii", b => NiftiTestFiles.F32(b, 116, float.NaN), exact,
+            new NiftiWriteOptions { DataType = NiftiDataType.Int16, Slope = 0.25, Intercept = 10 });
+        var shifted = NiftiReader.Read(unsetInter);
+        for (int i = 0; i < exact.Data.Length; i++) Assert.Equal(exact.Data[i] - 10, shifted.Data[i]);
+
         // A value the explicit scaling cannot store is an error, not a silent clamp.
         var e = Assert.Throws<ArgumentException>(() => NiftiWriter.Write(p, exact, new NiftiWriteOptions { DataType = NiftiDataType.UInt8, Slope = 0.001 }));
         Assert.Contains("does not fit uint8", e.Message);

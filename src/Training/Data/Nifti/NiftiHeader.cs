@@ -163,7 +163,10 @@ public sealed class NiftiHeader
 
     /// <summary>Whether scl_slope asks for scaling: the standard says a slope of 0 means none
     /// (non-finite slopes, which some writers use for "unset", count as none too).</summary>
-    public bool HasScaling => SclSlope != 0 && double.IsFinite(SclSlope) && !(SclSlope == 1 && (SclInter == 0 || !double.IsFinite(SclInter)));
+    public bool HasScaling => SclSlope != 0 && double.IsFinite(SclSlope) && !(SclSlope == 1 && EffectiveSclInter == 0);
+
+    /// <summary>scl_inter as applied: a non-finite intercept (an unset field) counts as 0 rather than turning every voxel into NaN.</summary>
+    public double EffectiveSclInter => double.IsFinite(SclInter) ? SclInter : 0;
 
     /// <summary>The spatial unit as text ("mm", "um", "m" or "unknown").</summary>
     public string SpatialUnit => (XyztUnits & 7) switch { 1 => "m", 2 => "mm", 3 => "um", _ => "unknown" };

@@ -100,7 +100,7 @@ public static class NiftiReader
                     var raw = buffer == null ? MemoryMarshal.AsBytes(dst) : buffer.AsSpan(0, count * size);
                     ReadExactly(raw, volumeIndex);
                     if (swap) SwapInPlace(raw, size);
-                    Decode(raw, type, dst, scale, h.SclSlope, h.SclInter);
+                    Decode(raw, type, dst, scale, h.SclSlope, h.EffectiveSclInter);
                     if (requireFinite)
                     {
                         int bad = IndexOfNonFinite(dst);

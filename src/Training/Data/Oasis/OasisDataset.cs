@@ -72,6 +72,24 @@ public sealed record OasisSample(
 /// Problems that leave the rest usable (volumes without a CSV row, rows without a volume, subjects without
 /// the task's label, duplicate files) become <see cref="Warnings"/>, each listing the IDs, for the caller to
 /// print; problems that make the CSV unusable throw <see cref="DataFormatException"/>.
+/// <para>
+/// The trainer's path, end to end:
+/// <code>
+/// string root = SyntheticCohort.EnsureCached(SyntheticCohort.DefaultCacheDirectory(200, 1, grid), 200, 1, grid); // or a real OASIS folder
+/// var data = OasisDataset.Load(root, csvPath: null, new OasisOptions { Task = OasisTask.Age, ExtraLabels = [OasisTask.Cdr] });
+/// foreach (var w in data.Warnings) Console.Error.WriteLine("warning: " + w);
+/// var split = data.LoadOrCreateSplit(Path.Combine(runDir, "splits.csv"), seed);            // 70/20/10 by subject
+/// var options = new LoaderOptions { BatchSize = 32, Workers = 2, Seed = seed, Cache = true, Augmentation = Augmentation.Default };
+/// using var train = data.CreateLoader(split, Split.Train, options);                          // shuffled, augmented
+/// using var val = data.CreateLoader(split, Split.Val, options);                              // in order, never augmented
+/// var valSamples = data.SamplesIn(split, Split.Val);                                         // batch.Samples[i] indexes this
+/// foreach (var batch in train.Epoch(epoch)) using (batch) { /* batch.Data: N x 1 x D x H x W, batch.Labels: N x labels */ }
+/// </code>
+/// Each <see cref="OasisSample"/> exposes SubjectId, SessionId, Path, Age, Sex, Cdr (and CdrClass), and its
+/// task label; <see cref="Items(SubjectSplit, Split)"/> gives the label vector [task, extra labels...] per volume.
+/// The preprocessing (<see cref="LoaderOptions.Preprocessing"/>, e.g. "normalization=zscore;downsample=1")
+/// is stored with the model by its ToString and rebuilt by <see cref="VolumePreprocessing.Parse"/> at prediction.
+/// </para>
 /// </summary>
 public sealed class OasisDataset
 {

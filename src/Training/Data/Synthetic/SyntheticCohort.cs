@@ -31,7 +31,12 @@ public sealed record SyntheticCohortResult(
 /// (<c>DIR/oasis_cross-sectional.csv</c>, OASIS's columns) and <c>DIR/synthetic_truth.csv</c> with the
 /// planted anatomy of every subject. eTIV and nWBV in the CSV are measured on the phantom of each session's
 /// first scan (mask volume in ml; tissue over mask); ASF = 1755 / eTIV as in OASIS. Deterministic for a seed:
-/// the same options give byte-identical files whatever the thread count.
+/// the same options give byte-identical files whatever the thread count. What is planted: README.md,
+/// "Synthetic cohort".
+/// <para>
+/// Callers that reuse a cohort use <see cref="EnsureCached"/> (generate once into a temporary folder,
+/// rename when complete, reuse while the parameters match); <see cref="Generate"/> writes in place.
+/// </para>
 /// </summary>
 public static partial class SyntheticCohort
 {

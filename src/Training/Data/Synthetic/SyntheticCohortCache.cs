@@ -71,6 +71,11 @@ public static partial class SyntheticCohort
         string temp = Path.Combine(parent, $"{name}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
         {
+            try { Directory.CreateDirectory(temp); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new IOException($"{target}: cannot write a cohort there ({e.Message})", e);
+            }
             var result = Generate(options with { OutputDirectory = temp }, writer, progress);
             File.WriteAllText(Path.Combine(temp, MarkerName), Marker(options));
             Replace(target, temp, options);
