@@ -35,14 +35,16 @@ public static partial class SyntheticCohort
     }
 
     /// <summary>
-    /// A cache folder for a cohort: <c>$XDG_CACHE_HOME/ilgpunet</c> (else <c>~/.cache/ilgpunet</c>) /
+    /// A cache folder for a cohort: <c>$XDG_CACHE_HOME/ilgpunet</c> (else <c>~/.cache/ilgpunet</c>, else the temp folder) /
     /// <c>synthetic-v{version}-n{subjects}-s{seed}-{grid}-mpr{maxScans}</c>.
     /// </summary>
     public static string DefaultCacheDirectory(int subjects, int seed, SyntheticGrid grid, int maxScans = 4)
     {
         string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         string root = !string.IsNullOrEmpty(xdg) ? xdg
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+            : !string.IsNullOrEmpty(home) ? Path.Combine(home, ".cache")
+            : Path.GetTempPath(); // no home folder (some batch jobs)
         return Path.Combine(root, "ilgpunet", $"synthetic-v{GeneratorVersion}-n{subjects}-s{seed}-{grid}-mpr{maxScans}");
     }
 
