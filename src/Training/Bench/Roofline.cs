@@ -29,7 +29,7 @@ public sealed record RooflinePeaks(double CopyKernelBytesPerSecond, double Drive
 public static class Roofline
 {
     /// <summary>FMA-loop iterations per item: long enough that launch overhead and the one load/store per item vanish.</summary>
-    public const int FmaIterations = 1024;
+    public const int FmaIterations = 512;
 
     /// <summary>Floats per copy operand by default: far beyond the last-level cache (64M on CUDA = 256 MB; 4M on the CPU).</summary>
     public static long DefaultElements(Device device) => device.IsCpu ? 4L << 20 : 64L << 20;
