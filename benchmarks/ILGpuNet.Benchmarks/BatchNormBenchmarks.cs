@@ -1,9 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Columns;
-using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Engines;
-using BenchmarkDotNet.Reports;
-using BenchmarkDotNet.Running;
 using ILGpuNet.Layers;
 using ILGpuNet.Tensors;
 
@@ -15,10 +11,11 @@ namespace ILGpuNet.Benchmarks;
 /// run untimed before each iteration), both, and the unfused composition (BatchNorm3d then Ops.Silu) for
 /// comparison. The GB/s column counts the bytes of the minimal passes of the fused op: forward reads x
 /// twice and writes y (3 tensors), backward reads x and dy twice and writes dx (5 tensors); the unfused
-/// rows are rated on the same bytes, so the column shows what fusion buys.
+/// rows are rated on the same bytes, so the column shows what fusion buys; the roofline column divides by
+/// the CPU accelerator's measured copy bandwidth.
 /// <c>dotnet run -c Release --project benchmarks/ILGpuNet.Benchmarks -- --filter '*BatchNormBenchmarks*'</c>
 /// </summary>
-[Config(typeof(BandwidthConfig))]
+[Config(typeof(RooflineConfig))]
 [SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 2, iterationCount: 7)]
 public class BatchNormBenchmarks
 {
@@ -51,6 +48,7 @@ public class BatchNormBenchmarks
     }
 
     [Benchmark(Description = "forward, fused SiLU")]
+    [Work(Bytes = 3.0 * SampleElements * sizeof(float), PerParam = nameof(Batch))]
     public void Forward()
     {
         using var scope = new TensorScope();
@@ -68,6 +66,7 @@ public class BatchNormBenchmarks
     }
 
     [Benchmark(Description = "backward, fused SiLU")]
+    [Work(Bytes = 5.0 * SampleElements * sizeof(float), PerParam = nameof(Batch))]
     public void Backward()
     {
         Autograd.Backward(pending!, dy);
@@ -83,6 +82,7 @@ public class BatchNormBenchmarks
     }
 
     [Benchmark(Description = "forward + backward, fused SiLU")]
+    [Work(Bytes = 8.0 * SampleElements * sizeof(float), PerParam = nameof(Batch))]
     public void ForwardBackward()
     {
         using var scope = new TensorScope();
@@ -93,6 +93,7 @@ public class BatchNormBenchmarks
     }
 
     [Benchmark(Description = "forward + backward, BatchNorm3d then Silu")]
+    [Work(Bytes = 8.0 * SampleElements * sizeof(float), PerParam = nameof(Batch))]
     public void ForwardBackwardUnfused()
     {
         using var scope = new TensorScope();
@@ -123,45 +124,5 @@ public class BatchNormBenchmarks
     public void Cleanup()
     {
         foreach (var t in new[] { x, dy, weight, bias, runningMean, runningVar }) t.Dispose();
-    }
-
-    /// <summary>Adds the GB/s column.</summary>
-    private sealed class BandwidthConfig : ManualConfig
-    {
-        public BandwidthConfig() => AddColumn(new BandwidthColumn());
-    }
-
-    /// <summary>Bytes of the fused op's minimal passes (see the class comment) over the mean time.</summary>
-    private sealed class BandwidthColumn : IColumn
-    {
-        public string Id => nameof(BandwidthColumn);
-        public string ColumnName => "GB/s";
-        public bool AlwaysShow => true;
-        public ColumnCategory Category => ColumnCategory.Custom;
-        public int PriorityInCategory => 0;
-        public bool IsNumeric => true;
-        public UnitType UnitType => UnitType.Dimensionless;
-        public string Legend => "bytes of the minimal passes (forward 3, backward 5 tensors) / mean time";
-
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase)
-        {
-            var statistics = summary[benchmarkCase]?.ResultStatistics;
-            if (statistics == null) return "-";
-            int batch = (int)benchmarkCase.Parameters["Batch"];
-            int tensors = benchmarkCase.Descriptor.WorkloadMethod.Name switch
-            {
-                nameof(Forward) => 3,
-                nameof(Backward) => 5,
-                _ => 8,
-            };
-            double bytes = tensors * batch * SampleElements * sizeof(float);
-            return (bytes / statistics.Mean).ToString("F2");  // bytes per nanosecond = GB/s
-        }
-
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style) => GetValue(summary, benchmarkCase);
-
-        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
-
-        public bool IsAvailable(Summary summary) => true;
     }
 }

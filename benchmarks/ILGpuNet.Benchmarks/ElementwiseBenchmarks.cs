@@ -6,9 +6,11 @@ namespace ILGpuNet.Benchmarks;
 
 /// <summary>
 /// Elementwise kernels on the CPU accelerator against a plain C# loop over the same data
-/// (issue target: within 2x). 4M floats = 16 MB per operand, beyond the caches.
+/// (issue target: within 2x). 4M floats = 16 MB per operand, beyond the caches. Rates and roofline
+/// shares count the minimal bytes: add reads two operands and writes one, silu reads one and writes one.
 /// </summary>
 [MemoryDiagnoser(false)]
+[Config(typeof(RooflineConfig))]
 public class ElementwiseBenchmarks
 {
     private const int N = 4 << 20;
@@ -30,6 +32,7 @@ public class ElementwiseBenchmarks
     }
 
     [Benchmark(Description = "add: CPU accelerator kernel")]
+    [Work(Bytes = 3.0 * N * sizeof(float))]
     public void AddKernel()
     {
         device.Run(ElementwiseKernels.Zip<AddOp>, N / 4, x.View, y.View, z.View, N);
@@ -37,12 +40,14 @@ public class ElementwiseBenchmarks
     }
 
     [Benchmark(Baseline = true, Description = "add: plain C# loop")]
+    [Work(Bytes = 3.0 * N * sizeof(float))]
     public void AddLoop()
     {
         for (int i = 0; i < N; i++) hz[i] = hx[i] + hy[i];
     }
 
     [Benchmark(Description = "silu: CPU accelerator kernel")]
+    [Work(Bytes = 2.0 * N * sizeof(float))]
     public void SiluKernel()
     {
         device.Run(ElementwiseKernels.Map<SiluOp>, N / 4, x.View, z.View, N);
@@ -50,6 +55,7 @@ public class ElementwiseBenchmarks
     }
 
     [Benchmark(Description = "silu: plain C# loop")]
+    [Work(Bytes = 2.0 * N * sizeof(float))]
     public void SiluLoop()
     {
         for (int i = 0; i < N; i++) hz[i] = hx[i] / (1f + MathF.Exp(-hx[i]));

@@ -13,12 +13,17 @@ namespace ILGpuNet.Benchmarks;
 /// Bytes to divide by for GB/s, each element read or written once, with P the pooled map's and S the
 /// stem output's element count (4 bytes each): pooling forward 2P; pooling forward + backward 5P + S
 /// (Autograd.Backward copies the incoming gradient: 2P); channel scale forward + backward 7P (forward 2P,
-/// gradient copy 2P, fused backward reads dy and x and writes dx); the unfused Mul moves 11P for the same.
+/// gradient copy 2P, fused backward reads dy and x and writes dx); the unfused Mul moves 11P for the same
+/// but is rated on the fused op's 7P, so its rate shows what fusion buys.
 /// </para>
 /// </summary>
 [MemoryDiagnoser(false)]
+[Config(typeof(RooflineConfig))]
 public class PoolingBenchmarks
 {
+    /// <summary>Bytes of the pooled map (P) and of the stem output (S) per sample.</summary>
+    private const double PooledBytes = 64.0 * 23 * 28 * 23 * sizeof(float), StemBytes = 64.0 * 46 * 55 * 46 * sizeof(float);
+
     [Params(1, 8)]
     public int Batch { get; set; }
 
@@ -46,6 +51,7 @@ public class PoolingBenchmarks
     }
 
     [Benchmark(Description = "maxpool k1 s2 forward, stem output")]
+    [Work(Bytes = 2 * PooledBytes, PerParam = nameof(Batch))]
     public void MaxPoolStemForward()
     {
         using var scope = new TensorScope();
@@ -54,6 +60,7 @@ public class PoolingBenchmarks
     }
 
     [Benchmark(Description = "maxpool k1 s2 forward + backward, stem output")]
+    [Work(Bytes = 5 * PooledBytes + StemBytes, PerParam = nameof(Batch))]
     public void MaxPoolStemForwardBackward()
     {
         using var scope = new TensorScope();
@@ -63,6 +70,7 @@ public class PoolingBenchmarks
     }
 
     [Benchmark(Description = "channel scale (fused) forward + backward, 64 x 23x28x23")]
+    [Work(Bytes = 7 * PooledBytes, PerParam = nameof(Batch))]
     public void ChannelScaleForwardBackward()
     {
         using var scope = new TensorScope();
@@ -72,6 +80,7 @@ public class PoolingBenchmarks
     }
 
     [Benchmark(Baseline = true, Description = "broadcast Mul (unfused) forward + backward, 64 x 23x28x23")]
+    [Work(Bytes = 7 * PooledBytes, PerParam = nameof(Batch))]
     public void UnfusedMulForwardBackward()
     {
         using var scope = new TensorScope();

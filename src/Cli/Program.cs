@@ -18,6 +18,7 @@ public static class CliApp
         root.Subcommands.Add(GradcheckCommand.Create(output));
         root.Subcommands.Add(PtxCommand.Create(output));
         root.Subcommands.Add(KernelBenchCommand.Create(output));
+        root.Subcommands.Add(RooflineCommand.Create(output));
         root.Subcommands.Add(OpBenchCommand.Create(output));
         root.Subcommands.Add(InfoCommand.Create(output));
         root.Subcommands.Add(SynthCommand.Create(output));

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ILGPU.Runtime;
 using Device = ILGpuNet.Tensors.Device;
 using ILGpuNet.Kernels;
@@ -7,17 +6,21 @@ using ILGpuNet.Tensors;
 
 namespace ILGpuNet.Training.Bench;
 
-/// <summary>One measured kernel: median time and achieved rate, with the share of the device roofline.</summary>
+/// <summary>One measured kernel: median time and achieved rate, with its share of the device roofline (GB/s or GFLOP/s).</summary>
 public sealed record KernelTiming(string Kernel, string Shape, double MedianMs, double Rate, string Unit, double RooflineShare);
 
 /// <summary>
-/// Kernel throughput on the device at hand: the copy roofline first (device-to-device copy), then the
-/// elementwise, reduction and GEMM kernels against it. Used by <c>ilgpunet kernelbench</c> and the GPU script.
+/// Kernel throughput on the device at hand: the roofline first (streaming copy and FMA peak, <see cref="Roofline"/>),
+/// then the driver copy, elementwise, reduction and GEMM kernels as shares of it. Used by <c>ilgpunet kernelbench</c>
+/// and the GPU script.
 /// </summary>
 public sealed class KernelBench(Device device, int repeats = 20)
 {
-    /// <summary>Measured copy bandwidth, bytes read plus written per second.</summary>
-    public double CopyBytesPerSecond { get; private set; }
+    /// <summary>The measured ceilings (set by the first item <see cref="Run"/> yields).</summary>
+    public RooflinePeaks? Peaks { get; private set; }
+
+    /// <summary>Roofline bandwidth, bytes read plus written per second (kept under this name for the JSON readers).</summary>
+    public double CopyBytesPerSecond => Peaks?.BytesPerSecond ?? 0;
 
     public IEnumerable<KernelTiming> Run(long elements, int gemmSize)
     {
@@ -28,9 +31,15 @@ public sealed class KernelBench(Device device, int repeats = 20)
         var y = Tensor.Empty(device, (int)elements);
         long bytes = elements * sizeof(float);
 
-        double copy = Time(() => a.View.CopyTo(device.Stream, y.View));
-        CopyBytesPerSecond = 2 * bytes / (copy * 1e-3);
-        yield return Memory("copy (device to device)", elements, copy, 2 * bytes);
+        var peaks = Peaks = Roofline.Measure(device, repeats, elements);
+        yield return new KernelTiming("copy kernel (roofline)", elements.ToString("N0") + " floats", 2 * bytes / peaks.CopyKernelBytesPerSecond * 1e3,
+            peaks.CopyKernelBytesPerSecond / 1e9, "GB/s", peaks.CopyKernelBytesPerSecond / peaks.BytesPerSecond);
+        int fmaItems = Roofline.FmaItems(device);
+        double fmaFlops = (double)fmaItems * RooflineKernels.FlopsPerItem(Roofline.FmaIterations);
+        yield return new KernelTiming("fma chains (roofline)", $"{fmaItems:N0} x {RooflineKernels.FlopsPerItem(Roofline.FmaIterations):N0} flops",
+            fmaFlops / peaks.FlopsPerSecond * 1e3, peaks.Gflops, "GFLOP/s", 1.0);
+
+        yield return Memory("copy (device to device)", elements, Time(() => a.View.CopyTo(device.Stream, y.View)), 2 * bytes);
 
         yield return Memory("silu forward", elements, Time(() => device.Run(ElementwiseKernels.Map<SiluOp>, elements / 4, a.View, y.View, (int)elements)), 2 * bytes);
         yield return Memory("silu backward", elements, Time(() => device.Run(ElementwiseKernels.MapBackward<SiluOp>, elements / 4, a.View, b.View, y.View, (int)elements, 0)), 3 * bytes);
@@ -52,7 +61,8 @@ public sealed class KernelBench(Device device, int repeats = 20)
             foreach (var (name, ta, tb) in new[] { ("gemm NN", false, false), ("gemm NT", false, true), ("gemm TN", true, false) })
             {
                 double ms = Time(() => Blas.Gemm(ma, ta, mb, tb, mc, 1f, 0f));
-                yield return new KernelTiming(name, $"{n}x{n}x{n}", ms, flops / (ms * 1e-3) / 1e9, "GFLOP/s", double.NaN);
+                double rate = flops / (ms * 1e-3) / 1e9;
+                yield return new KernelTiming(name, $"{n}x{n}x{n}", ms, rate, "GFLOP/s", peaks.Share(rate, "GFLOP/s"));
             }
         }
     }
@@ -67,23 +77,8 @@ public sealed class KernelBench(Device device, int repeats = 20)
     private KernelTiming Memory(string name, long elements, double ms, long bytes)
     {
         double rate = bytes / (ms * 1e-3) / 1e9;
-        return new KernelTiming(name, elements.ToString("N0") + " floats", ms, rate, "GB/s", CopyBytesPerSecond > 0 ? rate * 1e9 / CopyBytesPerSecond : double.NaN);
+        return new KernelTiming(name, elements.ToString("N0") + " floats", ms, rate, "GB/s", Peaks?.Share(rate, "GB/s") ?? double.NaN);
     }
 
-    /// <summary>Median milliseconds of <paramref name="launch"/> after warm-up, the device synchronised around each run.</summary>
-    private double Time(Action launch)
-    {
-        for (int i = 0; i < 3; i++) launch();
-        device.Synchronize();
-        var times = new double[repeats];
-        for (int i = 0; i < repeats; i++)
-        {
-            long start = Stopwatch.GetTimestamp();
-            launch();
-            device.Synchronize();
-            times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-        }
-        Array.Sort(times);
-        return times[repeats / 2];
-    }
+    private double Time(Action launch) => BenchTimer.MedianMs(device, launch, repeats);
 }
