@@ -49,7 +49,7 @@ public sealed record CheckpointInfo
             ["format"] = FormatName,
             ["format_version"] = FormatVersion,
         };
-        foreach (var (key, value) in extra ?? []) doc[key] = value;
+        foreach (var (key, value) in extra ?? []) doc[key] = value?.DeepClone();
         doc["info"] = Properties.DeepClone();
         return doc;
     }
