@@ -37,6 +37,9 @@ public abstract class Optimizer : IDisposable
     /// <summary>Names of the state tensors this optimizer keeps per parameter, e.g. exp_avg, exp_avg_sq.</summary>
     protected abstract IReadOnlyList<string> StateSlots { get; }
 
+    /// <summary>The state slots, for checkpoints that validate saved state before restoring it.</summary>
+    public IReadOnlyList<string> StateSlotNames => StateSlots;
+
     /// <summary>Applies one update to every parameter that has a gradient (queued on the device, no synchronisation).</summary>
     public void Step()
     {

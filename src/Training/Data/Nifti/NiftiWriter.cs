@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Runtime.InteropServices;
+using ILGpuNet.Training.IO;
 
 namespace ILGpuNet.Training.Data.Nifti;
 
@@ -231,35 +232,16 @@ public static class NiftiWriter
         }
     }
 
-    private static void WriteAtomically(string path, bool gzip, CompressionLevel level, Action<Stream> write)
-    {
-        var full = Path.GetFullPath(path);
-        var directory = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(directory);
-        var temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
+    private static void WriteAtomically(string path, bool gzip, CompressionLevel level, Action<Stream> write) =>
+        AtomicFile.Write(path, file =>
         {
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            if (!gzip)
             {
-                if (gzip)
-                {
-                    using var z = new GZipStream(file, level, leaveOpen: true);
-                    write(z);
-                }
-                else
-                {
-                    write(file);
-                }
-
-                file.Flush(flushToDisk: false);
+                write(file);
+                return;
             }
 
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temp); } catch (IOException) { }
-            throw;
-        }
-    }
+            using var z = new GZipStream(file, level, leaveOpen: true);
+            write(z);
+        }, durable: false);
 }
