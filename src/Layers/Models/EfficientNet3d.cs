@@ -44,21 +44,10 @@ public sealed class EfficientNet3d : Module
     public PredictionHead? AgeHead { get; }
 
     /// <summary>x (N, 1, D, H, W) on the configured grid.</summary>
-    public ModelOutput Forward(Tensor x)
-    {
-        var flat = ForwardFeatures(x);
-        int n = x.Dim(0);
-        var head = Classifier.Forward(flat);
-        return Config.Heads switch
-        {
-            ModelHeads.Classification => new ModelOutput(head, null),
-            ModelHeads.Regression => new ModelOutput(null, Ops.Reshape(head, n)),
-            _ => new ModelOutput(head, Ops.Reshape(AgeHead!.Forward(flat), n)),
-        };
-    }
+    public ModelOutput Forward(Tensor x) => Predict(FeatureMap(x));
 
-    /// <summary>The trunk: the feature map flattened to (N, channels x feature grid), the heads' input.</summary>
-    public Tensor ForwardFeatures(Tensor x)
+    /// <summary>The trunk: x (N, 1, D, H, W) to the feature map (N, channels, feature grid), 512 x 3 x 4 x 3 for the reference.</summary>
+    public Tensor FeatureMap(Tensor x)
     {
         var g = Config.Grid;
         if (x.Rank != 5 || x.Dim(1) != 1 || x.Dim(2) != g.D || x.Dim(3) != g.H || x.Dim(4) != g.W)
@@ -67,6 +56,20 @@ public sealed class EfficientNet3d : Module
         int pk = EfficientNet3dConfig.PoolKernel, ps = EfficientNet3dConfig.PoolStride;
         h = Ops.MaxPool3d(h, (pk, pk, pk), (ps, ps, ps), (0, 0, 0));
         foreach (var block in features) h = block.Forward(h);
-        return Ops.Reshape(h, x.Dim(0), -1);
+        return h;
+    }
+
+    /// <summary>The heads on a feature map from <see cref="FeatureMap"/>, flattened as PyTorch's view(N, -1).</summary>
+    public ModelOutput Predict(Tensor featureMap)
+    {
+        int n = featureMap.Dim(0);
+        var flat = Ops.Reshape(featureMap, n, -1);
+        var head = Classifier.Forward(flat);
+        return Config.Heads switch
+        {
+            ModelHeads.Classification => new ModelOutput(head, null),
+            ModelHeads.Regression => new ModelOutput(null, Ops.Reshape(head, n)),
+            _ => new ModelOutput(head, Ops.Reshape(AgeHead!.Forward(flat), n)),
+        };
     }
 }

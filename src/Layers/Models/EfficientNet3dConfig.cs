@@ -106,7 +106,7 @@ public sealed record EfficientNet3dConfig
             var blocks = new List<MBConvSpec>();
             foreach (var (k, s, cin, cout, repeats) in Stages)
             {
-                int n = (int)Math.Ceiling(repeats * DepthMultiplier - 1e-9);  // 3 x (4 / 3.0) is 4.000000000000001: ceil must not make it 5
+                int n = (int)Math.Ceiling(repeats * DepthMultiplier);
                 for (int i = 0; i < n; i++)
                     blocks.Add(new MBConvSpec(RoundChannels(i == 0 ? cin : cout), RoundChannels(cout), k, i == 0 ? s : 1, 1));
             }
