@@ -22,6 +22,7 @@ public static class CliApp
         root.Subcommands.Add(OpBenchCommand.Create(output));
         root.Subcommands.Add(InfoCommand.Create(output));
         root.Subcommands.Add(SynthCommand.Create(output));
+        root.Subcommands.Add(ModelCommand.Create(output));
         return root;
     }
 

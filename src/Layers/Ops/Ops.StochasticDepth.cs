@@ -18,16 +18,27 @@ public static partial class Ops
             throw new ArgumentOutOfRangeException(nameof(survival), survival, "the survival probability must lie in (0, 1]");
         if (!training) return x;
         if (x.Rank < 1) throw new ArgumentException($"StochasticDepth needs (N, ...), got {x.ShapeText}");
-        var device = x.Device;
         int samples = x.Dim(0);
-        var stream = rng.Reserve(samples);
-        var factors = Tensor.Empty(device, samples);
-        device.Run(StochasticDepthKernels.SampleFactors, samples, factors.View, samples, survival, StochasticDepthScale(survival),
-            stream.SeedLo, stream.SeedHi, stream.OffsetLo, stream.OffsetHi);
+        var factors = StochasticDepthFactors(x.Device, samples, survival, rng);
         var y = ScaleRows("stochastic_depth", x, factors, samples);
         if (y.GradFn != null) y.GradFn.Save(factors);
         else factors.Dispose();  // the in-order stream still hands the values to the queued kernel
         return y;
+    }
+
+    /// <summary>
+    /// Stochastic depth's per-sample factors alone (mask / p, drawn exactly as <see cref="StochasticDepth"/> draws
+    /// them): for a residual branch whose last op applies them itself, e.g. BatchNorm3d's fused branch scale.
+    /// </summary>
+    public static Tensor StochasticDepthFactors(Device device, int samples, float survival, RandomSource rng)
+    {
+        if (!(survival > 0f && survival <= 1f))
+            throw new ArgumentOutOfRangeException(nameof(survival), survival, "the survival probability must lie in (0, 1]");
+        var stream = rng.Reserve(samples);
+        var factors = Tensor.Empty(device, samples);
+        device.Run(StochasticDepthKernels.SampleFactors, samples, factors.View, samples, survival, StochasticDepthScale(survival),
+            stream.SeedLo, stream.SeedHi, stream.OffsetLo, stream.OffsetHi);
+        return factors;
     }
 
     /// <summary>1 / p rounded once from double.</summary>
