@@ -33,6 +33,9 @@ public sealed class EfficientNet3d : Module
 
     public EfficientNet3dConfig Config { get; }
 
+    /// <summary>Per-layer shapes, parameters and multiply-adds of this configuration.</summary>
+    public ModelSummary Summary() => ModelSummary.Of(Config);
+
     public CNNBlock3d FirstLayer { get; }
 
     public IReadOnlyList<MBConv3d> Features => features;
