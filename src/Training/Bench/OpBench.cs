@@ -11,7 +11,8 @@ public sealed record OpTiming(string Op, string Shape, int Batch, double Forward
 /// The operators of the 3D EfficientNet at the reference model's real shapes (input 91x109x91): GFLOP/s
 /// for convolutions (2 flops per multiply-add of the forward count; backward rates count the passes it
 /// makes: input and weight gradient, or weight only for the stem), GB/s for memory-bound ops (the bytes
-/// of the minimal passes). Backward time = (forward + backward) - forward.
+/// of the minimal passes). Backward time = (forward + backward) - forward. A first row times a plain copy
+/// of the stem's output: the memory roofline the GB/s rows compare against, on a machine that may be busy.
 /// </summary>
 public sealed class OpBench(Device device, int repeats = 10)
 {
@@ -30,6 +31,11 @@ public sealed class OpBench(Device device, int repeats = 10)
     private IEnumerable<Case> Cases(int b)
     {
         double G = 1e9;
+        // The roofline of the memory-bound rows, measured at the same moment: a device copy of the stem's output.
+        long copyBytes = (long)b * 64 * 46 * 55 * 46 * 4;
+        yield return new Case("copy (roofline)", $"{b}x64x46x55x46",
+            () => [Input(b, 64, 46, 55, 46, grad: false)], t => t[0].Clone(), 2.0 * copyBytes / G, 0, "GB/s");
+
         // Stem: 1 -> 64 channels, 7x7x7, stride 2, pad 3 on 91x109x91 (93 % of the model's multiply-adds).
         long stemMacs = (long)b * 64 * 46 * 55 * 46 * 343;
         yield return new Case("conv3d stem 7x7x7 s2", $"{b}x1x91x109x91 -> 64x46x55x46",
@@ -43,7 +49,7 @@ public sealed class OpBench(Device device, int repeats = 10)
 
         long poolOut = (long)b * 64 * 23 * 28 * 23 * 4;
         yield return new Case("maxpool3d k1 s2", $"{b}x64x46x55x46",
-            () => [Input(b, 64, 46, 55, 46)], t => Ops.MaxPool3d(t[0], 1, 2), 2.0 * poolOut / G, 2.0 * poolOut / G, "GB/s");
+            () => [Input(b, 64, 46, 55, 46)], t => Ops.MaxPool3d(t[0], 1, 2), 2.0 * poolOut / G, (poolOut + stemOut) / G, "GB/s");
 
         long dw3 = (long)b * 64 * 23 * 28 * 23 * 27;
         yield return new Case("depthwise 3x3x3 s1", $"{b}x64x23x28x23",
@@ -95,8 +101,16 @@ public sealed class OpBench(Device device, int repeats = 10)
             {
                 using (Autograd.NoGrad()) c.Forward(inputs);
             });
+            if (c.BackwardWork == 0)
+                return new OpTiming(c.Op, c.Shape, batch, forward, double.NaN, c.ForwardWork / (forward * 1e-3), double.NaN, c.Unit);
             double total = Time(() =>
             {
+                // Gradients start empty as an activation's do, so the backward is not timed with an accumulation pass.
+                foreach (var t in inputs)
+                {
+                    t.Grad?.Dispose();
+                    t.Grad = null;
+                }
                 var y = c.Forward(inputs);
                 Autograd.Backward(y, dy);
             });
