@@ -12,15 +12,16 @@ namespace ILGpuNet.Training.Bench;
 public sealed record OpCase(string Op, string Shape, Func<Tensor[]> Inputs, Func<Tensor[], Tensor> Forward,
     double ForwardWork, double BackwardWork, string Unit);
 
-/// <summary>Forward and forward+backward timings of one op at one shape, with the achieved rates.</summary>
+/// <summary>Forward and backward timings of one op at one shape, with the achieved rates.</summary>
 public sealed record OpTiming(string Op, string Shape, int Batch, double ForwardMs, double BackwardMs, double ForwardRate, double BackwardRate, string Unit);
 
 /// <summary>
 /// The operators of the 3D EfficientNet at the reference model's real shapes (input 91x109x91): GFLOP/s
 /// for convolutions (2 flops per multiply-add of the forward count; backward rates count the passes it
 /// makes: input and weight gradient, or weight only for the stem), GB/s for memory-bound ops (the bytes
-/// of the minimal passes). Backward time = (forward + backward) - forward. A first row times a plain copy
-/// of the stem's output: the memory roofline the GB/s rows compare against, on a machine that may be busy.
+/// of the minimal passes). The backward is timed alone, its forward run untimed before it. A first row
+/// times a plain copy of the stem's output: the memory roofline the GB/s rows compare against, on a machine
+/// that may be busy.
 /// </summary>
 public sealed class OpBench(Device device, int repeats = 10)
 {
@@ -109,7 +110,8 @@ public sealed class OpBench(Device device, int repeats = 10)
             });
             if (c.BackwardWork == 0)
                 return new OpTiming(c.Op, c.Shape, batch, forward, double.NaN, c.ForwardWork / (forward * 1e-3), double.NaN, c.Unit);
-            double total = Time(() =>
+            Tensor? y = null;
+            double backward = Time(() => Autograd.Backward(y!, dy), () =>
             {
                 // Gradients start empty as an activation's do, so the backward is not timed with an accumulation pass.
                 foreach (var t in inputs)
@@ -117,10 +119,8 @@ public sealed class OpBench(Device device, int repeats = 10)
                     t.Grad?.Dispose();
                     t.Grad = null;
                 }
-                var y = c.Forward(inputs);
-                Autograd.Backward(y, dy);
+                y = c.Forward(inputs);
             });
-            double backward = Math.Max(total - forward, 1e-6);
             return new OpTiming(c.Op, c.Shape, batch, forward, backward, c.ForwardWork / (forward * 1e-3), c.BackwardWork / (backward * 1e-3), c.Unit);
         }
         finally
@@ -133,16 +133,25 @@ public sealed class OpBench(Device device, int repeats = 10)
         }
     }
 
-    /// <summary>Median milliseconds after warm-up; every run in its own scope so buffers return to the pool.</summary>
-    private double Time(Action run)
+    /// <summary>
+    /// Median milliseconds of <paramref name="run"/> after warm-up, <paramref name="before"/> (untimed) ahead of
+    /// each; every run in its own scope so buffers return to the pool.
+    /// </summary>
+    private double Time(Action run, Action? before = null)
     {
         for (int i = 0; i < 2; i++)
-            using (new TensorScope()) run();
+            using (new TensorScope())
+            {
+                before?.Invoke();
+                run();
+            }
         device.Synchronize();
         var times = new double[repeats];
         for (int i = 0; i < repeats; i++)
         {
             using var scope = new TensorScope();
+            before?.Invoke();
+            device.Synchronize();
             long start = Stopwatch.GetTimestamp();
             run();
             device.Synchronize();
