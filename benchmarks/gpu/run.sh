@@ -3,7 +3,7 @@
 # Here:   echo /.gpu/ >> .git/info/exclude
 #         dotnet publish src/Cli -c Release -r linux-x64 --self-contained -p:PublishSingleFile=true \
 #             -p:EnableCompressionInSingleFile=true -o .gpu
-# There:  benchmarks/gpu/run.sh            (CUDA: gradcheck, kernel benchmarks, PyTorch on the same card)
+# There:  benchmarks/gpu/run.sh            (CUDA: gradcheck, kernel and operator benchmarks, PyTorch on the same card)
 #         benchmarks/gpu/run.sh --dry-run  (the same steps on the CPU at small sizes, to test the script)
 # Outputs (text and JSON) go to $OUT or /tmp/ilgpunet-gpu. The model steps at the end share a time budget
 # (BUDGET_S, default 600 s on the GPU): each runs under `timeout`, and what no longer fits is reported as skipped.
@@ -32,6 +32,19 @@ if python3 -c "import torch" 2>/dev/null; then
 else
   echo "PyTorch is not installed here: no comparison"
 fi
+
+# ---- operators at the reference model's shapes: ilgpunet opbench and its PyTorch peer (torch_ops.py) ----
+if [ "$DEVICE" = cpu ]; then OPSIZE="--batch 1 --repeats 2 --op 1x1x1"; else OPSIZE="--batch 1,8 --repeats 20"; fi
+echo "== ILGpuNet operators on $DEVICE"
+$BIN opbench --device $DEVICE $OPSIZE --json "$LOG/opbench.json" 2>&1 | tee "$LOG/opbench.txt" || status=1
+echo "== PyTorch operators on the same device (strict FP32, then defaults)"
+if python3 -c "import torch" 2>/dev/null; then
+  PYTHONUNBUFFERED=1 python3 benchmarks/gpu/torch_ops.py --device $DEVICE $OPSIZE --json "$LOG/torch_ops.json" --ours "$LOG/opbench.json" \
+    2>&1 | tee "$LOG/torch_ops.txt" || status=1
+else
+  echo "PyTorch is not installed here: no operator comparison"
+fi
+# ---- end of the operator block ----
 
 # ---- model benchmarks: roofline, ilgpunet bench, the PyTorch model, one comparison (benchmarks/gpu/README.md) ----
 if [ "${1:-}" = "--dry-run" ]; then

@@ -2,66 +2,107 @@ using ILGPU;
 
 namespace ILGpuNet.Kernels;
 
+// CPU-accelerator variants: contiguous rows through pinned pointers, because an ArrayView element access
+// costs several calls there (DepthwiseConv3dKernels.cs). They compile for CUDA (generic loads) but are
+// only launched on the CPU accelerator, one thread per core with one long chunk of items each.
 public static partial class BatchNormKernels
 {
     /// <summary>
     /// CPU: statistics partials. Item g = (channel g / splits, slice g % splits of the spatial axis) over
     /// every sample, summed by one thread in fixed order; partials = [count; mean; M2] (channels * splits
     /// each). One read of x: blocks of BlockLength values are summed around a shift (the item's first value,
-    /// then its running mean) and merged into Moments. Slices are Float4-aligned when Spatial % 4 == 0.
+    /// then its running mean) and merged into Moments.
     /// </summary>
     [Kernel]
-    public static void StatsThreads(ArrayView<float> x, ArrayView<float> partials, BatchNormShape shape, int splits, int chunk)
+    public static unsafe void StatsThreads(ArrayView<float> x, ArrayView<float> partials, BatchNormShape shape, int splits, int chunk)
     {
         int channels = shape.Channels, spatial = shape.Spatial, items = channels * splits;
-        bool vector = (spatial & 3) == 0;
-        var x4 = x.Cast<Float4>();
         int step = Work.ThreadCount * chunk;
-        for (int start = Work.ThreadIndex * chunk; start < items; start += step)
+        fixed (float* xb = &x[0])
+        fixed (float* pb = &partials[0])
         {
-            int stop = Math.Min(start + chunk, items);
-            for (int g = start; g < stop; g++)
+            for (int start = Work.ThreadIndex * chunk; start < items; start += step)
             {
-                int c = g / splits, split = g - c * splits;
-                int begin = SliceBound(spatial, split, splits, vector), end = SliceBound(spatial, split + 1, splits, vector);
-                var m = default(Moments);
-                if (begin < end)
+                int stop = Math.Min(start + chunk, items);
+                for (int g = start; g < stop; g++)
                 {
-                    float shift = x[(long)c * spatial + begin];
-                    for (int n = 0; n < shape.Batch; n++)
+                    int c = g / splits, split = g - c * splits;
+                    int begin = SliceBound(spatial, split, splits), end = SliceBound(spatial, split + 1, splits);
+                    var m = default(Moments);
+                    if (begin < end)
                     {
-                        long row = ((long)n * channels + c) * spatial;
-                        for (int b0 = begin; b0 < end; b0 += BlockLength)
+                        float shift = xb[(long)c * spatial + begin];
+                        for (int n = 0; n < shape.Batch; n++)
                         {
-                            int b1 = Math.Min(b0 + BlockLength, end);
-                            float s1 = 0f, s2 = 0f;
-                            if (vector)
+                            float* row = xb + ((long)n * channels + c) * spatial;
+                            for (int b0 = begin; b0 < end; b0 += BlockLength)
                             {
-                                for (long i = (row + b0) >> 2, last = (row + b1) >> 2; i < last; i++)
+                                int b1 = Math.Min(b0 + BlockLength, end);
+                                float s1a = 0f, s1b = 0f, s2a = 0f, s2b = 0f;
+                                int i = b0;
+                                for (; i + 3 < b1; i += 4)
                                 {
-                                    var v = x4[i];
-                                    float a = v.X - shift, b = v.Y - shift, d = v.Z - shift, e = v.W - shift;
-                                    s1 += (a + b) + (d + e);
-                                    s2 += (a * a + b * b) + (d * d + e * e);
+                                    float a = row[i] - shift, b = row[i + 1] - shift, d = row[i + 2] - shift, e = row[i + 3] - shift;
+                                    s1a += a + b;
+                                    s1b += d + e;
+                                    s2a += a * a + b * b;
+                                    s2b += d * d + e * e;
                                 }
-                            }
-                            else
-                            {
-                                for (long i = row + b0; i < row + b1; i++)
+                                for (; i < b1; i++)
                                 {
-                                    float a = x[i] - shift;
-                                    s1 += a;
-                                    s2 += a * a;
+                                    float a = row[i] - shift;
+                                    s1a += a;
+                                    s2a += a * a;
                                 }
+                                m.AddBlock(b1 - b0, shift, s1a + s1b, s2a + s2b);
+                                shift = m.Mean;
                             }
-                            m.AddBlock(b1 - b0, shift, s1, s2);
-                            shift = m.Mean;
                         }
                     }
+                    pb[g] = m.Count;
+                    pb[items + g] = m.Mean;
+                    pb[2 * items + g] = m.M2;
                 }
-                partials[g] = m.Count;
-                partials[items + g] = m.Mean;
-                partials[2 * items + g] = m.M2;
+            }
+        }
+    }
+
+    /// <summary>
+    /// CPU: y = branch[n] * act(z) (+ residual), as <see cref="Forward{TAct}"/>. Items: (sample, channel) rows.
+    /// </summary>
+    [Kernel]
+    public static unsafe void ForwardRows<TAct>(ArrayView<float> x, ArrayView<float> stats, ArrayView<float> gamma, ArrayView<float> beta,
+        ArrayView<float> residual, ArrayView<float> branchScale, ArrayView<float> y, BatchNormShape shape, int chunk)
+        where TAct : struct, IUnaryOp
+    {
+        var act = default(TAct);
+        bool addResidual = (shape.Flags & BatchNormShape.HasResidual) != 0;
+        int rows = shape.Rows, spatial = shape.Spatial;
+        int step = Work.ThreadCount * chunk;
+        fixed (float* xb = &x[0])
+        fixed (float* rb = &residual[0])
+        fixed (float* yb = &y[0])
+        {
+            for (int start = Work.ThreadIndex * chunk; start < rows; start += step)
+            {
+                int end = Math.Min(start + chunk, rows);
+                for (int row = start; row < end; row++)
+                {
+                    var k = RowAffine.Load(row, stats, gamma, beta, branchScale, shape);
+                    float mean = k.Mean, scale = k.Scale, shift = k.Shift, branch = k.Branch;
+                    long offset = (long)row * spatial;
+                    float* xr = xb + offset;
+                    float* yr = yb + offset;
+                    if (addResidual)
+                    {
+                        float* rr = rb + offset;
+                        for (int i = 0; i < spatial; i++) yr[i] = act.Forward((xr[i] - mean) * scale + shift) * branch + rr[i];
+                    }
+                    else
+                    {
+                        for (int i = 0; i < spatial; i++) yr[i] = act.Forward((xr[i] - mean) * scale + shift) * branch;
+                    }
+                }
             }
         }
     }
@@ -74,72 +115,199 @@ public static partial class BatchNormKernels
     /// derivative (an exp) costs more than the extra write and read, on CUDA it does not (no store there).
     /// </summary>
     [Kernel]
-    public static void BackwardSumsThreads<TAct>(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> stats, ArrayView<float> gamma,
+    public static unsafe void BackwardSumsThreads<TAct>(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> stats, ArrayView<float> gamma,
         ArrayView<float> beta, ArrayView<float> branchScale, ArrayView<float> partials, ArrayView<float> gOut, BatchNormShape shape,
         int splits, int storeG, int chunk)
         where TAct : struct, IUnaryOp
     {
         var act = default(TAct);
         int channels = shape.Channels, spatial = shape.Spatial, items = channels * splits;
-        bool vector = (spatial & 3) == 0, scaled = (shape.Flags & BatchNormShape.HasBranchScale) != 0;
-        var x4 = x.Cast<Float4>();
-        var dy4 = dy.Cast<Float4>();
-        var g4 = gOut.Cast<Float4>();
-        bool store = storeG != 0;
+        bool scaled = (shape.Flags & BatchNormShape.HasBranchScale) != 0, store = storeG != 0;
         int step = Work.ThreadCount * chunk;
-        for (int start = Work.ThreadIndex * chunk; start < items; start += step)
+        fixed (float* xb = &x[0])
+        fixed (float* db = &dy[0])
+        fixed (float* gb = &gOut[0])
+        fixed (float* pb = &partials[0])
         {
-            int stop = Math.Min(start + chunk, items);
-            for (int g = start; g < stop; g++)
+            for (int start = Work.ThreadIndex * chunk; start < items; start += step)
             {
-                int c = g / splits, split = g - c * splits;
-                int begin = SliceBound(spatial, split, splits, vector), end = SliceBound(spatial, split + 1, splits, vector);
-                float mean = stats[c], scale = gamma[c] * stats[channels + c], shift = beta[c];
-                float sumG = 0f, sumGx = 0f;
-                for (int n = 0; n < shape.Batch; n++)
+                int stop = Math.Min(start + chunk, items);
+                for (int g = start; g < stop; g++)
                 {
-                    long row = ((long)n * channels + c) * spatial;
-                    float branch = scaled ? branchScale[n] : 1f;
-                    for (int b0 = begin; b0 < end; b0 += BlockLength)
+                    int c = g / splits, split = g - c * splits;
+                    int begin = SliceBound(spatial, split, splits), end = SliceBound(spatial, split + 1, splits);
+                    float mean = stats[c], scale = gamma[c] * stats[channels + c], shift = beta[c];
+                    float sumG = 0f, sumGx = 0f;
+                    for (int n = 0; n < shape.Batch; n++)
                     {
-                        int b1 = Math.Min(b0 + BlockLength, end);
-                        float s1 = 0f, s2 = 0f;
-                        if (vector)
+                        long row = ((long)n * channels + c) * spatial;
+                        float* xr = xb + row, dr = db + row, gr = gb + row;
+                        float branch = scaled ? branchScale[n] : 1f;
+                        for (int b0 = begin; b0 < end; b0 += BlockLength)
                         {
-                            for (long i = (row + b0) >> 2, last = (row + b1) >> 2; i < last; i++)
+                            int b1 = Math.Min(b0 + BlockLength, end);
+                            float s1a = 0f, s1b = 0f, s2a = 0f, s2b = 0f;
+                            int i = b0;
+                            for (; i + 1 < b1; i += 2)
                             {
-                                var v = x4[i];
-                                var d = dy4[i];
-                                float ux = v.X - mean, uy = v.Y - mean, uz = v.Z - mean, uw = v.W - mean;
-                                float gx = act.Backward(ux * scale + shift, d.X * branch), gy = act.Backward(uy * scale + shift, d.Y * branch);
-                                float gz = act.Backward(uz * scale + shift, d.Z * branch), gw = act.Backward(uw * scale + shift, d.W * branch);
-                                s1 += (gx + gy) + (gz + gw);
-                                s2 += (gx * ux + gy * uy) + (gz * uz + gw * uw);
-                                if (store) g4[i] = new Float4(gx, gy, gz, gw);
+                                float u0 = xr[i] - mean, u1 = xr[i + 1] - mean;
+                                float g0 = act.Backward(u0 * scale + shift, dr[i] * branch);
+                                float g1 = act.Backward(u1 * scale + shift, dr[i + 1] * branch);
+                                s1a += g0;
+                                s1b += g1;
+                                s2a += g0 * u0;
+                                s2b += g1 * u1;
+                                if (store)
+                                {
+                                    gr[i] = g0;
+                                    gr[i + 1] = g1;
+                                }
                             }
-                        }
-                        else
-                        {
-                            for (long i = row + b0; i < row + b1; i++)
+                            for (; i < b1; i++)
                             {
-                                float u = x[i] - mean;
-                                float gi = act.Backward(u * scale + shift, dy[i] * branch);
-                                s1 += gi;
-                                s2 += gi * u;
-                                if (store) gOut[i] = gi;
+                                float u = xr[i] - mean;
+                                float gi = act.Backward(u * scale + shift, dr[i] * branch);
+                                s1a += gi;
+                                s2a += gi * u;
+                                if (store) gr[i] = gi;
                             }
+                            sumG += s1a + s1b;
+                            sumGx += s2a + s2b;
                         }
-                        sumG += s1;
-                        sumGx += s2;
                     }
+                    pb[g] = sumG;
+                    pb[items + g] = sumGx;
                 }
-                partials[g] = sumG;
-                partials[items + g] = sumGx;
             }
         }
     }
 
-    /// <summary>Start of slice k of splits over [0, spatial); multiples of 4 when the rows are read as Float4s.</summary>
-    private static int SliceBound(int spatial, int k, int splits, bool vector) =>
-        vector ? (int)((long)(spatial >> 2) * k / splits) << 2 : (int)((long)spatial * k / splits);
+    /// <summary>
+    /// CPU, SiLU without residual or branch scale: <see cref="BackwardSumsThreads{TAct}"/> with the sigmoid
+    /// taken from the forward's output, s = y / z, instead of an exp per value (an exp costs the CPU
+    /// accelerator about five times a pass over memory, a division almost nothing). z is recomputed exactly as
+    /// the forward computed it; where |z| is too small for y to carry s (y = z s underflows), s = 1/2, its limit.
+    /// </summary>
+    [Kernel]
+    public static unsafe void BackwardSumsSiluFromOutput(ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> stats,
+        ArrayView<float> gamma, ArrayView<float> beta, ArrayView<float> partials, ArrayView<float> gOut, BatchNormShape shape,
+        int splits, int storeG, int chunk)
+    {
+        int channels = shape.Channels, spatial = shape.Spatial, items = channels * splits;
+        bool store = storeG != 0;
+        int step = Work.ThreadCount * chunk;
+        fixed (float* xb = &x[0])
+        fixed (float* yb = &y[0])
+        fixed (float* db = &dy[0])
+        fixed (float* gb = &gOut[0])
+        fixed (float* pb = &partials[0])
+        {
+            for (int start = Work.ThreadIndex * chunk; start < items; start += step)
+            {
+                int stop = Math.Min(start + chunk, items);
+                for (int g = start; g < stop; g++)
+                {
+                    int c = g / splits, split = g - c * splits;
+                    int begin = SliceBound(spatial, split, splits), end = SliceBound(spatial, split + 1, splits);
+                    float mean = stats[c], scale = gamma[c] * stats[channels + c], shift = beta[c];
+                    float sumG = 0f, sumGx = 0f;
+                    for (int n = 0; n < shape.Batch; n++)
+                    {
+                        long row = ((long)n * channels + c) * spatial;
+                        float* xr = xb + row, yr = yb + row, dr = db + row, gr = gb + row;
+                        for (int b0 = begin; b0 < end; b0 += BlockLength)
+                        {
+                            int b1 = Math.Min(b0 + BlockLength, end);
+                            float s1 = 0f, s2 = 0f;
+                            for (int i = b0; i < b1; i++)
+                            {
+                                float u = xr[i] - mean;
+                                float z = u * scale + shift;
+                                float sig = z * z > 1e-30f ? yr[i] / z : 0.5f;
+                                float gi = dr[i] * sig * (1f + z * (1f - sig));
+                                s1 += gi;
+                                s2 += gi * u;
+                                if (store) gr[i] = gi;
+                            }
+                            sumG += s1;
+                            sumGx += s2;
+                        }
+                    }
+                    pb[g] = sumG;
+                    pb[items + g] = sumGx;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// CPU: dx = A * g + B * (x - mean) + C0 with g = act'(z) * branch[n] * dy recomputed from x, as
+    /// <see cref="BackwardInput{TAct}"/>. Items: (sample, channel) rows.
+    /// </summary>
+    [Kernel]
+    public static unsafe void BackwardInputRows<TAct>(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> stats, ArrayView<float> gamma,
+        ArrayView<float> beta, ArrayView<float> coef, ArrayView<float> branchScale, ArrayView<float> dx, BatchNormShape shape, int chunk)
+        where TAct : struct, IUnaryOp
+    {
+        var act = default(TAct);
+        int rows = shape.Rows, spatial = shape.Spatial, channels = shape.Channels;
+        int step = Work.ThreadCount * chunk;
+        fixed (float* xb = &x[0])
+        fixed (float* db = &dy[0])
+        fixed (float* ob = &dx[0])
+        {
+            for (int start = Work.ThreadIndex * chunk; start < rows; start += step)
+            {
+                int end = Math.Min(start + chunk, rows);
+                for (int row = start; row < end; row++)
+                {
+                    var k = RowAffine.Load(row, stats, gamma, beta, branchScale, shape);
+                    int c = row % channels;
+                    float mean = k.Mean, scale = k.Scale, shift = k.Shift, branch = k.Branch;
+                    float a = coef[c], b = coef[channels + c], c0 = coef[2 * channels + c];
+                    long offset = (long)row * spatial;
+                    float* xr = xb + offset, dr = db + offset, dxr = ob + offset;
+                    for (int i = 0; i < spatial; i++)
+                    {
+                        float u = xr[i] - mean;
+                        dxr[i] = a * act.Backward(u * scale + shift, dr[i] * branch) + b * u + c0;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// CPU: dx = A * g + B * (x - mean) + C0 where g (act'(z) * branch * dy) already sits in dx's buffer, written
+    /// there by the sums pass (<see cref="BackwardSumsThreads{TAct}"/> with storeG): the CPU path of fused
+    /// activations. Items: (sample, channel) rows.
+    /// </summary>
+    [Kernel]
+    public static unsafe void BackwardInputFromG(ArrayView<float> x, ArrayView<float> stats, ArrayView<float> coef, ArrayView<float> dx,
+        BatchNormShape shape, int chunk)
+    {
+        int rows = shape.Rows, spatial = shape.Spatial, channels = shape.Channels;
+        int step = Work.ThreadCount * chunk;
+        fixed (float* xb = &x[0])
+        fixed (float* ob = &dx[0])
+        {
+            for (int start = Work.ThreadIndex * chunk; start < rows; start += step)
+            {
+                int end = Math.Min(start + chunk, rows);
+                for (int row = start; row < end; row++)
+                {
+                    int c = row % channels;
+                    float a = coef[c], b = coef[channels + c];
+                    // a g + b (x - mean) + c0 = a g + b x + (c0 - b mean): one multiply-add less per value.
+                    float c1 = coef[2 * channels + c] - b * stats[c];
+                    long offset = (long)row * spatial;
+                    float* xr = xb + offset, dxr = ob + offset;
+                    for (int i = 0; i < spatial; i++) dxr[i] = a * dxr[i] + b * xr[i] + c1;
+                }
+            }
+        }
+    }
+
+    /// <summary>Start of slice k of splits over [0, spatial).</summary>
+    private static int SliceBound(int spatial, int k, int splits) => (int)((long)spatial * k / splits);
 }

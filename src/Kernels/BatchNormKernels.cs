@@ -41,8 +41,8 @@ public struct BatchNormShape
 /// Per-channel tables: stats = [mean (C); invstd (C)], coef = [A (C); B (C); C0 (C)]. On the CPU
 /// accelerator a fused activation's g is stored by the sums pass and read back by the dx pass
 /// (BackwardInputFromG): there the exp costs more than a pass over memory.
-/// The apply passes are barrier-free and serve both CUDA (chunk 1: a coalesced grid-stride loop) and
-/// the CPU accelerator (one long chunk per thread); they read Float4s when Spatial % 4 == 0.
+/// The apply passes here serve CUDA (chunk 1: a coalesced grid-stride loop, Float4s when Spatial % 4 == 0);
+/// the CPU accelerator runs pointer siblings over whole (sample, channel) rows (BatchNormKernels.Cpu.cs).
 /// </summary>
 public static partial class BatchNormKernels
 {
@@ -265,70 +265,6 @@ public static partial class BatchNormKernels
                         col = 0;
                         k = RowAffine.Load(++row, stats, gamma, beta, branchScale, shape);
                         c = row % channels;
-                        a = coef[c];
-                        b = coef[channels + c];
-                        c0 = coef[2 * channels + c];
-                    }
-                }
-            }
-        }
-    }
-
-    /// <summary>
-    /// dx = A * g + B * (x - mean) + C0 where g (act'(z) * branch * dy) already sits in dx's buffer, written
-    /// there by the sums pass (BackwardSumsThreads with storeG): the CPU path of fused activations.
-    /// </summary>
-    [Kernel]
-    public static void BackwardInputFromG(ArrayView<float> x, ArrayView<float> stats, ArrayView<float> coef, ArrayView<float> dx,
-        BatchNormShape shape, int chunk)
-    {
-        int step = Work.ThreadCount * chunk, channels = shape.Channels;
-        if ((shape.Spatial & 3) == 0)
-        {
-            var x4 = x.Cast<Float4>();
-            var dx4 = dx.Cast<Float4>();
-            int width = shape.Spatial >> 2, n4 = shape.Rows * width;
-            for (int start = Work.ThreadIndex * chunk; start < n4; start += step)
-            {
-                int end = Math.Min(start + chunk, n4);
-                int row = start / width, col = start - row * width;
-                int c = row % channels;
-                float mean = stats[c], a = coef[c], b = coef[channels + c], c0 = coef[2 * channels + c];
-                for (int i = start; i < end; i++)
-                {
-                    var v = x4[i];
-                    var g = dx4[i];
-                    dx4[i] = new Float4(a * g.X + b * (v.X - mean) + c0, a * g.Y + b * (v.Y - mean) + c0,
-                        a * g.Z + b * (v.Z - mean) + c0, a * g.W + b * (v.W - mean) + c0);
-                    if (++col == width && i + 1 < end)
-                    {
-                        col = 0;
-                        c = ++row % channels;
-                        mean = stats[c];
-                        a = coef[c];
-                        b = coef[channels + c];
-                        c0 = coef[2 * channels + c];
-                    }
-                }
-            }
-        }
-        else
-        {
-            int width = shape.Spatial, n = shape.Rows * width;
-            for (int start = Work.ThreadIndex * chunk; start < n; start += step)
-            {
-                int end = Math.Min(start + chunk, n);
-                int row = start / width, col = start - row * width;
-                int c = row % channels;
-                float mean = stats[c], a = coef[c], b = coef[channels + c], c0 = coef[2 * channels + c];
-                for (int i = start; i < end; i++)
-                {
-                    dx[i] = a * dx[i] + b * (x[i] - mean) + c0;
-                    if (++col == width && i + 1 < end)
-                    {
-                        col = 0;
-                        c = ++row % channels;
-                        mean = stats[c];
                         a = coef[c];
                         b = coef[channels + c];
                         c0 = coef[2 * channels + c];

@@ -71,5 +71,20 @@ public static class GemmLaunch
         return (new KernelConfig(new Index3D(grid, batchCount, 1), new Index3D(group, 1, 1)), chunk);
     }
 
+    /// <summary>Whether the CPU accelerator takes <see cref="GemmKernels.GemmSkinny"/> for this product (m or k below 8, k &gt; 0).</summary>
+    public static bool IsSkinny(int m, int k) => k > 0 && (m < GemmKernels.BlockedTile || k < GemmKernels.BlockedTile);
+
+    /// <summary>
+    /// Launch of <see cref="GemmKernels.GemmSkinny"/>: grid (g, batchCount), group s as in <see cref="Blocked"/>,
+    /// over m * ceil(n / SkinnyColumns) units. Requires m, n, batchCount &gt; 0.
+    /// </summary>
+    public static (KernelConfig Config, int Chunk) Skinny(int numMultiprocessors, int maxGroupSize, int m, int n, int batchCount = 1)
+    {
+        int units = m * CeilDiv(n, GemmKernels.SkinnyColumns);
+        int group = Math.Min(Math.Max(1, maxGroupSize), units);
+        int grid = Math.Min(Math.Max(1, numMultiprocessors), CeilDiv(units, group));
+        return (new KernelConfig(new Index3D(grid, batchCount, 1), new Index3D(group, 1, 1)), CeilDiv(units, grid * group));
+    }
+
     private static int CeilDiv(int a, int b) => (a + b - 1) / b;
 }

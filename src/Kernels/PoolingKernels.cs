@@ -167,6 +167,73 @@ public static class PoolingKernels
         }
     }
 
+    /// <summary>
+    /// CPU: <see cref="Subsample"/> over output rows (n, c, od, oh) through pinned pointers (an ArrayView
+    /// access costs several calls on the CPU accelerator). Kernel 1 has no padding.
+    /// </summary>
+    [Kernel]
+    public static unsafe void SubsampleRows(ArrayView<float> x, ArrayView<float> y, Conv3dShape s, int chunk)
+    {
+        int rows = s.N * s.Cout * s.OD * s.OH, ow = s.OW, sw = s.SW;
+        long inSpatial = (long)s.D * s.H * s.W;
+        int step = Work.ThreadCount * chunk;
+        fixed (float* xb = &x[0])
+        fixed (float* yb = &y[0])
+        {
+            for (int start = Work.ThreadIndex * chunk; start < rows; start += step)
+            {
+                int end = Math.Min(start + chunk, rows);
+                for (int row = start; row < end; row++)
+                {
+                    int oh = row % s.OH, t = row / s.OH;
+                    int od = t % s.OD, nc = t / s.OD;
+                    float* xr = xb + nc * inSpatial + ((long)od * s.SD * s.H + oh * s.SH) * s.W;
+                    float* yr = yb + (long)row * ow;
+                    for (int i = 0; i < ow; i++) yr[i] = xr[i * sw];
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// CPU: backward of <see cref="Subsample"/> in one pass over dx, by input rows (n, c, id, ih): a row that
+    /// no output samples is zeroed, a sampled row gets zeros with dy's row scattered at stride SW.
+    /// </summary>
+    [Kernel]
+    public static unsafe void SubsampleBackwardRows(ArrayView<float> dy, ArrayView<float> dx, Conv3dShape s, int chunk)
+    {
+        int rows = s.N * s.Cin * s.D * s.H, w = s.W, ow = s.OW, sw = s.SW;
+        long outSpatial = (long)s.OD * s.OH * ow;
+        int step = Work.ThreadCount * chunk;
+        fixed (float* gb = &dy[0])
+        fixed (float* xb = &dx[0])
+        {
+            for (int start = Work.ThreadIndex * chunk; start < rows; start += step)
+            {
+                int end = Math.Min(start + chunk, rows);
+                for (int row = start; row < end; row++)
+                {
+                    int ih = row % s.H, t = row / s.H;
+                    int id = t % s.D, nc = t / s.D;
+                    float* xr = xb + (long)row * w;
+                    if (id % s.SD != 0 || ih % s.SH != 0)
+                    {
+                        for (int i = 0; i < w; i++) xr[i] = 0f;
+                        continue;
+                    }
+                    float* gr = gb + nc * outSpatial + ((long)(id / s.SD) * s.OH + ih / s.SH) * ow;
+                    if (sw == 1)
+                    {
+                        for (int i = 0; i < w; i++) xr[i] = gr[i];
+                        continue;
+                    }
+                    for (int i = 0; i < w; i++) xr[i] = 0f;
+                    for (int i = 0; i < ow; i++) xr[i * sw] = gr[i];
+                }
+            }
+        }
+    }
+
     /// <summary>First output index along an axis whose window [o*stride - pad, o*stride - pad + k) holds i.</summary>
     private static int FirstWindow(int i, int pad, int k, int stride)
     {

@@ -38,6 +38,13 @@ public static class Blas
         if (plan.Skip) return;
         int ops = (transA ? GemmKernels.TransA : 0) | (transB ? GemmKernels.TransB : 0);
         var strides = new LongIndex3D(strideA, strideB, strideC);
+        if (!device.UseBarrierKernels && GemmLaunch.IsSkinny(m, k))
+        {
+            var (config, chunk) = GemmLaunch.Skinny(device.Accelerator.NumMultiprocessors, device.Accelerator.MaxNumThreadsPerGroup, m, n, batch);
+            device.Kernels.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, float, float, LongIndex3D, int>(
+                GemmKernels.GemmSkinny)(device.Stream, config, a, b, c, m, n, k, lda, ldb, ldc, ops, alpha, beta, strides, chunk);
+            return;
+        }
         if (plan.UseTiled)
             device.Kernels.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, float, float, LongIndex3D>(
                 GemmKernels.GemmTiled, GemmLaunch.TiledSpecialization)(device.Stream, plan.Config, a, b, c, m, n, k, lda, ldb, ldc, ops, alpha, beta, strides);

@@ -51,10 +51,15 @@ public static partial class Ops
         else device.Run(BatchNormKernels.RunningStats, channels, runningMean.View, runningVar.View, stats.View, channels, eps);
 
         var y = Tensor.Empty(device, x.Shape);
-        device.Run(BatchNormKernels.Forward<TAct>, items, x.View, stats.View, weight.View, bias.View,
-            (residual ?? x).View, (branchScale ?? x).View, y.View, shape);
+        if (device.UseBarrierKernels)
+            device.Run(BatchNormKernels.Forward<TAct>, items, x.View, stats.View, weight.View, bias.View,
+                (residual ?? x).View, (branchScale ?? x).View, y.View, shape);
+        else
+            device.Run(BatchNormKernels.ForwardRows<TAct>, shape.Rows, x.View, stats.View, weight.View, bias.View,
+                (residual ?? x).View, (branchScale ?? x).View, y.View, shape);
 
         Tensor[] inputs = residual != null ? [x, weight, bias, residual] : [x, weight, bias];
+        Tensor? output = null;  // CPU SiLU: a view of y, whose s = y / z replaces an exp per value in the backward
         var node = Autograd.Record(name, y, inputs, dy =>
         {
             if (residual != null && residual.RequiresGrad) Autograd.Accumulate(residual, dy, owned: false);
@@ -69,7 +74,8 @@ public static partial class Ops
             bool storeG = sums && dx != null && !device.UseBarrierKernels && typeof(TAct) != typeof(IdentityOp);
             int splits = 0;
             Tensor? partials = null;
-            if (sums) (partials, splits) = BatchNormBackwardSums<TAct>(x, dy, stats, weight, bias, branchScale, shape, storeG ? dx : null);
+            if (sums && output != null) (partials, splits) = BatchNormBackwardSumsSiluFromOutput(x, output, dy, stats, weight, bias, shape, storeG ? dx : null);
+            else if (sums) (partials, splits) = BatchNormBackwardSums<TAct>(x, dy, stats, weight, bias, branchScale, shape, storeG ? dx : null);
             using var coef = Tensor.Empty(device, 3, channels);
             var dweight = Tensor.Empty(device, weight.Shape);
             var dbias = Tensor.Empty(device, bias.Shape);
@@ -80,16 +86,23 @@ public static partial class Ops
             if (dx != null)
             {
                 if (storeG)
-                    device.Run(BatchNormKernels.BackwardInputFromG, items, x.View, stats.View, coef.View, dx.View, shape);
-                else
+                    device.Run(BatchNormKernels.BackwardInputFromG, shape.Rows, x.View, stats.View, coef.View, dx.View, shape);
+                else if (device.UseBarrierKernels)
                     device.Run(BatchNormKernels.BackwardInput<TAct>, items, x.View, dy.View, stats.View, weight.View, bias.View, coef.View,
+                        (branchScale ?? x).View, dx.View, shape);
+                else
+                    device.Run(BatchNormKernels.BackwardInputRows<TAct>, shape.Rows, x.View, dy.View, stats.View, weight.View, bias.View, coef.View,
                         (branchScale ?? x).View, dx.View, shape);
                 Autograd.Accumulate(x, dx);
             }
             Autograd.Accumulate(weight, dweight);  // disposed there when no gradient is wanted
             Autograd.Accumulate(bias, dbias);
         });
-        if (node != null) node.Save(stats);
+        if (node != null)
+        {
+            node.Save(stats);
+            if (!device.UseBarrierKernels && typeof(TAct) == typeof(SiluOp) && shape.Flags == 0) output = node.Save(y.Reshape(y.Shape));
+        }
         else stats.Dispose();  // the stream is in order: the queued kernels still read its data
         return y;
     }
@@ -126,10 +139,7 @@ public static partial class Ops
     {
         int channels = shape.Channels;
         if (!device.UseBarrierKernels)
-        {
-            int slices = shape.Spatial % 4 == 0 ? shape.Spatial / 4 : shape.Spatial;
-            return Math.Clamp((device.MaxThreads + channels - 1) / channels, 1, Math.Max(1, slices));
-        }
+            return Math.Clamp((device.MaxThreads + channels - 1) / channels, 1, Math.Max(1, shape.Spatial));
         int wanted = Math.Max(1, device.Accelerator.NumMultiprocessors * 8 / channels);
         return Math.Max(1, Math.Min(wanted, shape.Spatial / BatchNormKernels.GroupSize));
     }
@@ -148,6 +158,18 @@ public static partial class Ops
                 device.Stream, new KernelConfig(channels * splits, BatchNormKernels.GroupSize), x.View, partials.View, shape, splits);
         device.Run(BatchNormKernels.StatsFinalize, channels, partials.View, stats.View, runningMean.View, runningVar.View,
             channels, splits, (float)(1.0 / count), (float)(1.0 / (count - 1)), eps, momentum, 1);
+    }
+
+    /// <summary>The CPU backward sums of a fused SiLU (no residual, no branch scale), its sigmoid read from the forward's output y.</summary>
+    private static (Tensor Partials, int Splits) BatchNormBackwardSumsSiluFromOutput(Tensor x, Tensor y, Tensor dy, Tensor stats, Tensor weight,
+        Tensor bias, BatchNormShape shape, Tensor? storeG)
+    {
+        var device = x.Device;
+        int channels = shape.Channels, splits = BatchNormSplits(device, shape);
+        var partials = Tensor.Empty(device, 2, channels * splits);
+        device.Run(BatchNormKernels.BackwardSumsSiluFromOutput, (long)channels * splits, x.View, y.View, dy.View, stats.View, weight.View, bias.View,
+            partials.View, (storeG ?? partials).View, shape, splits, storeG != null ? 1 : 0);
+        return (partials, splits);
     }
 
     /// <summary>

@@ -14,7 +14,8 @@ public static partial class Ops
     /// and gathered per input voxel, so overlapping windows stay deterministic.
     /// <para>
     /// Kernel 1 (the reference model's MaxPool3d(1, stride 2) after the stem) is a strided copy without
-    /// indices; its backward is a Float4 zero fill plus a race-free scatter of dy (no two outputs share a voxel).
+    /// indices; its backward is a Float4 zero fill plus a race-free scatter of dy (no two outputs share a voxel)
+    /// on CUDA, and one pass by rows through pinned pointers on the CPU accelerator.
     /// </para>
     /// </summary>
     public static Tensor MaxPool3d(Tensor x, (int D, int H, int W) kernel, (int D, int H, int W) stride, (int D, int H, int W) padding)
@@ -25,12 +26,21 @@ public static partial class Ops
         int outputs = checked((int)y.Length);
         if (s.KernelVolume == 1)
         {
-            device.Run(PoolingKernels.Subsample, outputs, x.View, y.View, s);
+            if (device.UseBarrierKernels) device.Run(PoolingKernels.Subsample, outputs, x.View, y.View, s);
+            else device.Run(PoolingKernels.SubsampleRows, (long)s.N * s.Cout * s.OD * s.OH, x.View, y.View, s);
             Autograd.Record("max_pool3d", y, [x], dy =>
             {
                 var dx = Tensor.Empty(device, x.Shape);
-                dx.Fill(0f);
-                device.Run(PoolingKernels.SubsampleScatter, outputs, dy.View, dx.View, s);
+                if (device.UseBarrierKernels)
+                {
+                    dx.Fill(0f);
+                    device.Run(PoolingKernels.SubsampleScatter, outputs, dy.View, dx.View, s);
+                }
+                else
+                {
+                    // CPU: one pass over dx by rows, zeros and scattered dy written together.
+                    device.Run(PoolingKernels.SubsampleBackwardRows, (long)s.N * s.Cin * s.D * s.H, dy.View, dx.View, s);
+                }
                 Autograd.Accumulate(x, dx);
             });
             return y;

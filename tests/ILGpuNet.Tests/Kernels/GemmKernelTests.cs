@@ -25,6 +25,9 @@ public sealed class GemmFixture : IDisposable
     public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>,
         int, int, int, int, int, int, int, float, float, LongIndex3D, int> Blocked { get; }
 
+    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        int, int, int, int, int, int, int, float, float, LongIndex3D, int> Skinny { get; }
+
     public GemmFixture()
     {
         Context = Context.Create(b => b
@@ -38,6 +41,8 @@ public sealed class GemmFixture : IDisposable
             int, int, int, int, int, int, int, float, float, LongIndex3D>(GemmKernels.GemmTiled, GemmLaunch.TiledSpecialization);
         Blocked = Cpu.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
             int, int, int, int, int, int, int, float, float, LongIndex3D, int>(GemmKernels.GemmBlocked);
+        Skinny = Cpu.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            int, int, int, int, int, int, int, float, float, LongIndex3D, int>(GemmKernels.GemmSkinny);
     }
 
     public void Dispose()
@@ -191,6 +196,40 @@ public class GemmKernelTests(GemmFixture fx) : IClassFixture<GemmFixture>
             new LongIndex3D(p.StrideA, p.StrideB, p.StrideC), plan.Chunk);
         acc.Synchronize();
         return c.GetAsArray1D();
+    }
+
+    private float[] RunSkinny(Problem p)
+    {
+        var acc = fx.Cpu;
+        using var a = acc.Allocate1D(p.A);
+        using var b = acc.Allocate1D(p.B);
+        using var c = acc.Allocate1D(p.C0);
+        Assert.True(GemmLaunch.IsSkinny(p.M, p.K));
+        var (config, chunk) = GemmLaunch.Skinny(acc.NumMultiprocessors, acc.MaxNumThreadsPerGroup, p.M, p.N, p.Batch);
+        fx.Skinny(acc.DefaultStream, config, At(a, p.Offset), At(b, p.Offset), At(c, p.Offset),
+            p.M, p.N, p.K, p.Lda, p.Ldb, p.Ldc, p.Ops, p.Alpha, p.Beta, new LongIndex3D(p.StrideA, p.StrideB, p.StrideC), chunk);
+        acc.Synchronize();
+        return c.GetAsArray1D();
+    }
+
+    public static TheoryData<int, int, int> SkinnySizes => new()
+    {
+        { 1, 1, 1 }, { 1, 130, 37 }, { 3, 65, 9 }, { 7, 200, 5 }, { 40, 70, 1 }, { 13, 129, 3 },
+    };
+
+    [Theory]
+    [MemberData(nameof(SkinnySizes))]
+    public void SkinnyMatchesReference(int m, int n, int k)
+    {
+        for (int ops = 0; ops < 4; ops++)
+        {
+            foreach (var (alpha, beta, pad, offset, batch) in new[] { (1f, 0f, 0, 0, 1), (-0.75f, 0.5f, 3, 1, 2) })
+            {
+                var p = Problem.Create(ops * 1000 + m * 7 + n * 3 + k + pad, m, n, k, ops, alpha, beta, batch, pad, offset);
+                double err = p.Check(RunSkinny(p));
+                Assert.True(err < 1e-5, $"skinny {Name(ops)} {m}x{n}x{k} alpha={alpha} beta={beta} pad={pad} batch={batch}: relative error {err:E2}");
+            }
+        }
     }
 
     public static TheoryData<int, int, int> TiledSizes => new()
