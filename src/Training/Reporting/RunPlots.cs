@@ -14,7 +14,7 @@ public static class RunPlots
     public static void LossCurves(string path, int[] epochs, double[] trainLoss, double[] valLoss)
     {
         var xs = AsDoubles(epochs);
-        var plot = NewPlot("Loss per epoch", "epoch", "loss");
+        var plot = NewEpochPlot("Loss per epoch", "loss");
         AddCurve(plot, xs, trainLoss, "train", nameof(trainLoss));
         AddCurve(plot, xs, valLoss, "validation", nameof(valLoss));
         Save(plot, path);
@@ -23,21 +23,20 @@ public static class RunPlots
     public static void MetricCurves(string path, int[] epochs, IReadOnlyDictionary<string, double[]> series, string yLabel)
     {
         var xs = AsDoubles(epochs);
-        var plot = NewPlot($"{yLabel} per epoch", "epoch", yLabel);
+        var plot = NewEpochPlot($"{yLabel} per epoch", yLabel);
         foreach (var (name, ys) in series) AddCurve(plot, xs, ys, name, name);
         Save(plot, path);
     }
 
     public static void Roc(string path, double[] fpr, double[] tpr, double auc, string title)
     {
-        var plot = NewPlot(title, "false positive rate", "true positive rate");
+        var plot = NewPlot(title, "false positive rate", "true positive rate", legendOutside: false);
         var chance = plot.Add.Line(0, 0, 1, 1);
         chance.LegendText = "chance";
         chance.LinePattern = LinePattern.Dashed;
         chance.Color = Colors.Gray;
         AddCurve(plot, fpr, tpr, $"ROC (AUC = {auc:0.000})", nameof(tpr));
         plot.Axes.SetLimits(0, 1, 0, 1);
-        plot.ShowLegend(Alignment.LowerRight);
         Save(plot, path);
     }
 
@@ -72,13 +71,22 @@ public static class RunPlots
         Save(plot, path);
     }
 
-    private static Plot NewPlot(string title, string xLabel, string yLabel)
+    // The legend sits outside the data area so it never hides points; the ROC puts it back in its empty corner.
+    private static Plot NewPlot(string title, string xLabel, string yLabel, bool legendOutside = true)
     {
         var plot = new Plot();
         plot.Title(title);
         plot.XLabel(xLabel);
         plot.YLabel(yLabel);
-        plot.ShowLegend();
+        if (legendOutside) plot.ShowLegend(Edge.Right);
+        else plot.ShowLegend(Alignment.LowerRight);
+        return plot;
+    }
+
+    private static Plot NewEpochPlot(string title, string yLabel)
+    {
+        var plot = NewPlot(title, "epoch", yLabel);
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         return plot;
     }
 
