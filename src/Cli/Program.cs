@@ -23,8 +23,16 @@ public static class CliApp
         root.Subcommands.Add(InfoCommand.Create(output));
         root.Subcommands.Add(SynthCommand.Create(output));
         root.Subcommands.Add(ModelCommand.Create(output));
+        root.Subcommands.Add(TrainCommand.Create(output));
+        root.Subcommands.Add(EvaluateCommand.Create(output));
+        root.Subcommands.Add(PredictCommand.Create(output));
         return root;
     }
+
+    /// <summary>Errors a user can cause (bad options, files, data, devices): one line, never a stack trace.</summary>
+    private static bool IsUserError(Exception e) => e is CliException or ArgumentException or FormatException
+        or Tensors.DeviceUnavailableException or Tensors.DeviceOutOfMemoryException or IOException or InvalidDataException
+        or UnauthorizedAccessException or Training.Data.DataFormatException or Training.Data.DataLoadException;
 
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
@@ -33,8 +41,7 @@ public static class CliApp
         {
             return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         }
-        catch (Exception e) when (e is CliException or ArgumentException or Tensors.DeviceUnavailableException or Tensors.DeviceOutOfMemoryException or IOException
-                                   or UnauthorizedAccessException)
+        catch (Exception e) when (IsUserError(e))
         {
             error.WriteLine($"error: {e.Message}");
             return 2;

@@ -12,18 +12,29 @@ namespace ILGpuNet.Tensors;
 public sealed partial class KernelCache(Accelerator accelerator)
 {
     private readonly Dictionary<System.Reflection.MethodInfo, Delegate> loaded = new();
+    private readonly Dictionary<System.Reflection.MethodInfo, Delegate> profiled = new();
+    private KernelProfiler? profiler;
 
     /// <summary>Kernels compiled so far on this accelerator.</summary>
     public int Count { get { lock (loaded) return loaded.Count; } }
+
+    /// <summary>While set, every launch is synchronised and timed per kernel (see <see cref="KernelProfiler"/>).</summary>
+    public KernelProfiler? Profiler
+    {
+        get { lock (loaded) return profiler; }
+        set { lock (loaded) { profiler = value; profiled.Clear(); } }
+    }
 
     private TLauncher Get<TLauncher>(Delegate kernel, Func<TLauncher> load) where TLauncher : Delegate
     {
         lock (loaded)
         {
-            if (loaded.TryGetValue(kernel.Method, out var cached)) return (TLauncher)cached;
-            var launcher = load();
-            loaded[kernel.Method] = launcher;
-            return launcher;
+            if (profiler != null && profiled.TryGetValue(kernel.Method, out var timed)) return (TLauncher)timed;
+            if (!loaded.TryGetValue(kernel.Method, out var cached)) loaded[kernel.Method] = cached = load();
+            if (profiler == null) return (TLauncher)cached;
+            var wrapped = profiler.Wrap(KernelProfiler.NameOf(kernel.Method), (TLauncher)cached);
+            profiled[kernel.Method] = wrapped;
+            return wrapped;
         }
     }
 

@@ -1,0 +1,49 @@
+using System.CommandLine;
+using ILGpuNet.Training.Runs;
+
+namespace ILGpuNet.Cli.Commands;
+
+/// <summary>
+/// <c>ilgpunet predict</c>: a trained checkpoint applied to new volumes (loose files or an OASIS folder),
+/// conformed to MNI152 2 mm and normalised as in training; per scan and per subject.
+/// </summary>
+internal static class PredictCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var checkpoint = new Option<FileInfo>("--checkpoint") { Description = "A checkpoint written by train (best.safetensors)", Required = true };
+        var files = new Argument<string[]>("files") { Description = "Volumes (.nii, .nii.gz, .hdr)", Arity = ArgumentArity.ZeroOrMore };
+        var data = new Option<DirectoryInfo?>("--data") { Description = "An OASIS layout folder instead of files (its CSV adds ages for the gap)" };
+        var csv = new Option<FileInfo?>("--csv") { Description = "The CSV of --data (default: the CSV in --data)" };
+        var outFile = new Option<FileInfo>("--out") { Description = "Per-scan predictions (per subject beside it: *_subjects.csv)", DefaultValueFactory = _ => new FileInfo("predictions.csv") };
+        var batch = new Option<int>("--batch-size") { Description = "Volumes per forward pass", DefaultValueFactory = _ => 4 };
+        var device = CommonOptions.Device();
+        var command = new Command("predict", "Predict class probabilities, age and the brain-age gap for new volumes")
+        {
+            checkpoint, files, data, csv, outFile, batch, device,
+        };
+        command.SetAction(parse =>
+        {
+            var paths = parse.GetValue(files) ?? [];
+            var dataDir = parse.GetValue(data);
+            if (paths.Length > 0 == dataDir is not null) throw new CliException("give either volume files or --data DIR");
+            var ckpt = parse.GetValue(checkpoint)!.FullName;
+            if (!File.Exists(ckpt)) throw new CliException($"{ckpt}: no such checkpoint");
+            if (parse.GetValue(batch) < 1) throw new CliException("--batch-size must be at least 1");
+            var warnings = new List<string>();
+            var samples = dataDir is null ? Prediction.FromFiles(paths) : Prediction.FromDataset(dataDir.FullName, parse.GetValue(csv)?.FullName, warnings);
+            foreach (var w in warnings) output.WriteLine($"warning: {w}");
+            var card = RunCheckpoint.ReadCard(ckpt);
+            var dev = CommonOptions.Open(parse.GetValue(device)!);
+            var predictions = Prediction.Run(ckpt, samples, dev, parse.GetValue(batch), workers: 2);
+            string scans = parse.GetValue(outFile)!.FullName;
+            string subjects = Path.Combine(Path.GetDirectoryName(scans)!, Path.GetFileNameWithoutExtension(scans) + "_subjects.csv");
+            RunReports.WritePredictions(scans, predictions, card.Correction);
+            RunReports.WritePredictions(subjects, SubjectPredictions.Average(predictions), card.Correction);
+            output.WriteLine($"predict: {predictions.Count} scans of {predictions.Select(p => p.Sample.SubjectId).Distinct().Count()} subjects with {Path.GetFileName(ckpt)} " +
+                             $"(task {card.Config.Task}, input {card.Preprocessing}) -> {scans}, {subjects}");
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,109 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using ILGpuNet.Training.Runs;
+
+namespace ILGpuNet.Cli.Commands;
+
+/// <summary>
+/// <c>ilgpunet train</c>: the main job. Every option maps onto <see cref="TrainConfig"/>; sizes the user
+/// leaves open are chosen for the device (<see cref="TrainSizing"/>), and without --data the synthetic
+/// cohort is generated once and cached.
+/// </summary>
+internal static class TrainCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var d = new TrainConfig();
+        var task = new Option<string>("--task") { Description = "cdr (CDR 0 vs > 0), sex, age (regression) or brainage (age + class head)", DefaultValueFactory = _ => d.Task }
+            .AcceptOnlyFromAmong("cdr", "sex", "age", "brainage");
+        var brainAgeClass = new Option<string>("--brainage-class") { Description = "brainage: the class head's label", DefaultValueFactory = _ => d.BrainAgeClass }
+            .AcceptOnlyFromAmong("cdr", "sex");
+        var data = new Option<DirectoryInfo?>("--data") { Description = "OASIS layout folder (OAS1_xxxx_MRy/...nii.gz); without it, the synthetic cohort" };
+        var csv = new Option<FileInfo?>("--csv") { Description = "The OASIS cross-sectional CSV (default: the CSV in --data)" };
+        var subjects = new Option<int>("--subjects") { Description = "Synthetic cohort size when there is no --data", DefaultValueFactory = _ => d.SyntheticSubjects };
+        var cache = new Option<DirectoryInfo?>("--cache") { Description = "Where the synthetic cohort is kept (default ~/.cache/ilgpunet/synthetic)" };
+        var device = CommonOptions.Device();
+        var epochs = new Option<int>("--epochs") { Description = "Training epochs", DefaultValueFactory = _ => d.Epochs };
+        var batch = new Option<int>("--batch-size") { Description = "Samples per step", DefaultValueFactory = _ => d.BatchSize };
+        var lr = new Option<double>("--lr") { Description = "Peak learning rate", DefaultValueFactory = _ => d.LearningRate };
+        var optimizer = new Option<string>("--optimizer") { Description = "adam, adamw or sgd (momentum 0.9)", DefaultValueFactory = _ => d.Optimizer }
+            .AcceptOnlyFromAmong("adam", "adamw", "sgd");
+        var weightDecay = new Option<double>("--weight-decay") { Description = "L2 (adam, sgd) or decoupled (adamw) weight decay", DefaultValueFactory = _ => d.WeightDecay };
+        var schedule = new Option<string>("--schedule") { Description = "Learning-rate schedule after warm-up", DefaultValueFactory = _ => d.Schedule }
+            .AcceptOnlyFromAmong("cosine", "step", "constant");
+        var warmup = new Option<double>("--warmup-epochs") { Description = "Linear warm-up length", DefaultValueFactory = _ => d.WarmupEpochs };
+        var patience = new Option<int>("--patience") { Description = "Stop after this many epochs without a better validation loss (0: never)", DefaultValueFactory = _ => d.Patience };
+        var grid = new Option<string>("--grid") { Description = "Model input grid DxHxW (volumes are pooled by --downsample, then centre-cropped or padded)", DefaultValueFactory = _ => d.Grid };
+        var downsample = new Option<int>("--downsample") { Description = "Average-pool factor before fitting the grid (2: 4 mm voxels)", DefaultValueFactory = _ => d.Downsample };
+        var width = new Option<double>("--width-mult") { Description = "EfficientNet width multiplier (channels)", DefaultValueFactory = _ => d.WidthMult };
+        var depth = new Option<double>("--depth-mult") { Description = "EfficientNet depth multiplier (block repeats)", DefaultValueFactory = _ => d.DepthMult };
+        var referenceHead = new Option<bool>("--reference-head") { Description = "The reference classifier: three Linear layers without activations" };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the split, initialisation, shuffling, augmentation and dropout", DefaultValueFactory = _ => d.Seed };
+        var outDir = new Option<DirectoryInfo?>("--out") { Description = "Run folder (default runs/<task>-<time>)" };
+        var resume = new Option<DirectoryInfo?>("--resume") { Description = "Continue the run in this folder from its last checkpoint (its config.json applies)" };
+        var minAge = new Option<float?>("--min-healthy-age") { Description = "cdr: drop healthy subjects younger than this (62 is usual)" };
+        var firstScan = new Option<bool>("--first-scan") { Description = "One scan per subject instead of every scan and session" };
+        var noAugment = new Option<bool>("--no-augment") { Description = "Train without flips, shifts and intensity scaling" };
+        var normalization = new Option<string>("--normalization") { Description = "zscore (whole volume, the reference) or zscore-brain (non-zero voxels)", DefaultValueFactory = _ => d.Normalization }
+            .AcceptOnlyFromAmong("zscore", "zscore-brain");
+        var classWeight = new Option<double>("--class-loss-weight") { Description = "brainage: weight of the class loss against the age loss", DefaultValueFactory = _ => d.ClassLossWeight };
+        var clip = new Option<double>("--grad-clip") { Description = "Global gradient-norm clip (0: off)", DefaultValueFactory = _ => d.GradClip };
+        var workers = new Option<int>("--workers") { Description = "Loader threads", DefaultValueFactory = _ => d.Workers };
+
+        var command = new Command("train", "Train a task end to end: data, split by subject, training, validation, test metrics, checkpoints, plots")
+        {
+            task, brainAgeClass, data, csv, subjects, cache, device, epochs, batch, lr, optimizer, weightDecay, schedule, warmup,
+            patience, grid, downsample, width, depth, referenceHead, seed, outDir, resume, minAge, firstScan, noAugment,
+            normalization, classWeight, clip, workers,
+        };
+        command.SetAction(parse =>
+        {
+            var resumeDir = parse.GetValue(resume);
+            TrainConfig config;
+            RunFolder run;
+            if (resumeDir is not null)
+            {
+                run = new RunFolder(resumeDir.FullName);
+                if (!File.Exists(run.Config)) throw new CliException($"{run.Config}: not found; --resume takes a run folder written by train");
+                config = TrainConfig.FromJson(run.Config, File.ReadAllText(run.Config));
+            }
+            else
+            {
+                config = new TrainConfig
+                {
+                    Task = parse.GetValue(task)!,
+                    BrainAgeClass = parse.GetValue(brainAgeClass)!,
+                    Data = parse.GetValue(data)?.FullName,
+                    Csv = parse.GetValue(csv)?.FullName,
+                    SyntheticSubjects = parse.GetValue(subjects),
+                    Device = parse.GetValue(device)!,
+                    Epochs = parse.GetValue(epochs),
+                    BatchSize = parse.GetValue(batch),
+                    LearningRate = parse.GetValue(lr),
+                    Optimizer = parse.GetValue(optimizer)!,
+                    WeightDecay = parse.GetValue(weightDecay),
+                    Schedule = parse.GetValue(schedule)!,
+                    WarmupEpochs = parse.GetValue(warmup),
+                    Patience = parse.GetValue(patience),
+                    Grid = parse.GetValue(grid)!,
+                    Downsample = parse.GetValue(downsample),
+                    WidthMult = parse.GetValue(width),
+                    DepthMult = parse.GetValue(depth),
+                    ReferenceHead = parse.GetValue(referenceHead),
+                    Seed = parse.GetValue(seed),
+                    MinHealthyAge = parse.GetValue(minAge),
+                    AllScans = !parse.GetValue(firstScan),
+                    Augment = !parse.GetValue(noAugment),
+                    Normalization = parse.GetValue(normalization)!,
+                    ClassLossWeight = parse.GetValue(classWeight),
+                    GradClip = parse.GetValue(clip),
+                    Workers = parse.GetValue(workers),
+                };
+                run = new RunFolder(parse.GetValue(outDir)?.FullName ?? Path.Combine("runs", $"{config.Task}-{DateTime.Now:yyyyMMdd-HHmmss}"));
+            }
+            var given = parse.CommandResult.Children.OfType<OptionResult>().Where(o => !o.Implicit).Select(o => o.Option.Name).ToHashSet();
+            return TrainJob.Run(config, run, resumeDir is not null, given, parse.GetValue(cache)?.FullName, output);
+        });
+        return command;
+    }
+}

@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using ILGpuNet.Tensors;
+using ILGpuNet.Training.Data.Synthetic;
+using ILGpuNet.Training.Reporting;
+using ILGpuNet.Training.Runs;
+
+namespace ILGpuNet.Cli.Commands;
+
+/// <summary>Opens the device, sizes the run, makes sure the data exists, trains, prints the test metrics.</summary>
+internal static class TrainJob
+{
+    public static int Run(TrainConfig config, RunFolder run, bool resume, ISet<string> given, string? cacheDir, TextWriter output)
+    {
+        var clock = Stopwatch.StartNew();
+        var device = CommonOptions.Open(config.Device);
+        if (!resume)
+        {
+            config = TrainSizing.Apply(config, device.IsCpu, given);
+            config.Validate();
+            if (File.Exists(run.Config) && File.Exists(run.LastCheckpoint))
+                throw new CliException($"{run.Root} already holds a run; continue it with --resume {run.Root} or choose another --out");
+            if (config.Data is null) config = config with { SyntheticData = SyntheticDir(config, cacheDir) };
+            run.Create();
+            AtomicFile.WriteAllText(run.Config, config.ToJson());
+        }
+        output.WriteLine($"train: task {config.Task} on {device} -> {run.Root}");
+        if (config.SizingNote is not null) output.WriteLine(config.SizingNote);
+        if (config.Data is null) EnsureSynthetic(config, output);
+
+        using var trainer = new Trainer(config, run, device, config.DataRoot, config.Data is null ? null : config.Csv, output, resume);
+        RunSummary summary;
+        try
+        {
+            summary = trainer.Run((epoch, samples) => EpochProgress.Start(epoch, config.Epochs, samples, output));
+        }
+        catch (TrainingDivergedException e)
+        {
+            throw new CliException(e.Message);
+        }
+        catch (DeviceOutOfMemoryException e)
+        {
+            throw new CliException($"{e.Message}; the step does not fit on {device}: try a smaller --batch-size (now {config.BatchSize}) or --grid (now {config.Grid})");
+        }
+        output.WriteLine(RunReports.SummaryText(summary));
+        output.WriteLine($"wrote {run.Root} in {clock.Elapsed.TotalMinutes:F1} min");
+        return 0;
+    }
+
+    private static string SyntheticDir(TrainConfig config, string? cacheDir)
+    {
+        var dir = SyntheticCohort.DefaultCacheDirectory(config.SyntheticSubjects, SyntheticSeed(config), SyntheticGrid.Mni2mm);
+        return cacheDir is null ? dir : Path.Combine(cacheDir, Path.GetFileName(dir));
+    }
+
+    private static int SyntheticSeed(TrainConfig config) => (int)(config.Seed % int.MaxValue);
+
+    /// <summary>The synthetic cohort of this size and seed (MNI152 2 mm), generated on first use and cached.</summary>
+    private static void EnsureSynthetic(TrainConfig config, TextWriter output)
+    {
+        var dir = config.SyntheticData!;
+        var options = new SyntheticCohortOptions { OutputDirectory = dir, Subjects = config.SyntheticSubjects, Seed = SyntheticSeed(config) };
+        if (SyntheticCohort.IsComplete(options))
+        {
+            output.WriteLine($"synthetic cohort: {dir} (cached)");
+            return;
+        }
+        output.WriteLine($"synthetic cohort: generating {config.SyntheticSubjects} subjects (seed {options.Seed}, MNI152 2 mm) -> {dir}");
+        var clock = Stopwatch.StartNew();
+        SyntheticCohort.EnsureCached(dir, options.Subjects, options.Seed, options.Grid, options.MaxScans);
+        output.WriteLine($"synthetic cohort: done in {clock.Elapsed.TotalSeconds:F0} s");
+    }
+}

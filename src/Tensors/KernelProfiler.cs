@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using System.Linq.Expressions;
+using ILGPU.Runtime;
+
+namespace ILGpuNet.Tensors;
+
+/// <summary>
+/// Per-kernel device time, for the per-op breakdown of a training step (<c>ilgpunet bench</c>). While a
+/// profiler is attached to a <see cref="KernelCache"/>, every launch is bracketed by stream
+/// synchronisations and timed on the host, so the figures are exact per kernel but the step itself
+/// runs slower (no overlap of launches): time steps without it, break them down with it.
+/// </summary>
+public sealed class KernelProfiler
+{
+    private readonly Dictionary<string, (double Ms, long Launches)> totals = new();
+
+    [ThreadStatic] private static string? tag;
+
+    /// <summary>
+    /// Labels the launches of a shared kernel with the op that issues them ("linear" for a GEMM of a Linear
+    /// layer): totals are then keyed "tag|kernel". Nearly free when no profiler is attached. Dispose to end.
+    /// </summary>
+    public static TagScope Tag(string op)
+    {
+        var previous = tag;
+        tag = op;
+        return new TagScope(previous);
+    }
+
+    public readonly struct TagScope(string? previous) : IDisposable
+    {
+        public void Dispose() => tag = previous;
+    }
+
+    /// <summary>Accumulated milliseconds and launch counts per kernel method name.</summary>
+    public IReadOnlyDictionary<string, (double Ms, long Launches)> Totals
+    {
+        get { lock (totals) return new Dictionary<string, (double, long)>(totals); }
+    }
+
+    /// <summary>"DeclaringType.Method" with generic arguments, e.g. "ElementwiseKernels.Map&lt;SiluOp&gt;".</summary>
+    public static string NameOf(System.Reflection.MethodInfo m)
+    {
+        string name = $"{m.DeclaringType?.Name}.{m.Name}";
+        return m.IsGenericMethod ? $"{name}<{string.Join(",", m.GetGenericArguments().Select(t => t.Name))}>" : name;
+    }
+
+    public void Reset()
+    {
+        lock (totals) totals.Clear();
+    }
+
+    private void Add(string kernel, double ms)
+    {
+        if (tag is not null) kernel = tag + "|" + kernel;
+        lock (totals)
+        {
+            totals.TryGetValue(kernel, out var t);
+            totals[kernel] = (t.Ms + ms, t.Launches + 1);
+        }
+    }
+
+    /// <summary>Wraps a typed launcher (stream, config, args...) so each call is synchronised and timed.</summary>
+    internal TLauncher Wrap<TLauncher>(string kernel, TLauncher launcher) where TLauncher : Delegate
+    {
+        var invoke = typeof(TLauncher).GetMethod("Invoke")!;
+        var args = invoke.GetParameters().Select(p => Expression.Parameter(p.ParameterType, p.Name)).ToArray();
+        var stream = args[0];
+        var sync = Expression.Call(stream, typeof(AcceleratorStream).GetMethod(nameof(AcceleratorStream.Synchronize))!);
+        var clock = Expression.Variable(typeof(long), "start");
+        var now = Expression.Call(typeof(Stopwatch).GetMethod(nameof(Stopwatch.GetTimestamp))!);
+        var elapsed = Expression.Call(typeof(Stopwatch).GetMethod(nameof(Stopwatch.GetElapsedTime), [typeof(long)])!, clock);
+        var ms = Expression.Property(elapsed, nameof(TimeSpan.TotalMilliseconds));
+        var body = Expression.Block([clock],
+            sync,
+            Expression.Assign(clock, now),
+            Expression.Invoke(Expression.Constant(launcher), args),
+            sync,
+            Expression.Call(Expression.Constant(this), typeof(KernelProfiler).GetMethod(nameof(Add), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!,
+                Expression.Constant(kernel), ms));
+        return Expression.Lambda<TLauncher>(body, args).Compile();
+    }
+}

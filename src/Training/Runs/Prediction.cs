@@ -1,0 +1,54 @@
+using ILGpuNet.Tensors;
+using ILGpuNet.Training.Data;
+
+namespace ILGpuNet.Training.Runs;
+
+/// <summary>
+/// Applies a trained checkpoint to volumes it has not seen: each volume is conformed to the MNI152 2 mm
+/// grid (when its geometry differs), preprocessed exactly as in training (the checkpoint's model card),
+/// and run through the model in evaluation mode. Labels, where a CSV gives them, only feed the gap columns.
+/// </summary>
+public static class Prediction
+{
+    /// <summary>Samples for loose files: the OASIS name gives subject and session where it follows the layout.</summary>
+    public static IReadOnlyList<RunSample> FromFiles(IEnumerable<string> files) => files.Select(f =>
+    {
+        if (!File.Exists(f)) throw new FileNotFoundException($"{f}: no such file");
+        var scan = OasisLayout.ParseFileName(f);
+        string id = scan?.SubjectId ?? VolumeName(f);
+        return new RunSample(Path.GetFullPath(f), id, scan?.SessionId ?? id, -1, -1, float.NaN);
+    }).ToList();
+
+    /// <summary>Every scan of an OASIS folder with its CSV labels (age, sex, CDR) where the CSV has them.</summary>
+    public static IReadOnlyList<RunSample> FromDataset(string root, string? csv, List<string> warnings)
+    {
+        var dataset = OasisDataset.Load(root, csv, new OasisOptions { Task = OasisTask.Cdr });
+        warnings.AddRange(dataset.Warnings);
+        return dataset.Samples.Select(s => new RunSample(s.Path, s.SubjectId, s.SessionId, s.CdrClass,
+            s.Sex is char c ? (c == 'F' ? 1 : 0) : -1, s.Age ?? float.NaN)).ToList();
+    }
+
+    public static List<ScanPrediction> Run(string checkpoint, IReadOnlyList<RunSample> samples, Device device, int batchSize, int workers)
+    {
+        if (samples.Count == 0) throw new ArgumentException("nothing to predict: give volume files or --data");
+        var card = RunCheckpoint.ReadCard(checkpoint);
+        using var model = RunModels.Create(card.Config, device, new RandomSource(card.Config.Seed));
+        RunCheckpoint.Load(checkpoint, model, null);
+        using var loader = new VolumeLoader(RunData.Items(samples), new NiftiVolumeSource(RunModels.ConformGrid(card.Config)), new LoaderOptions
+        {
+            Mode = LoaderMode.Evaluation,
+            BatchSize = batchSize,
+            Workers = workers,
+            Preprocessing = VolumePreprocessing.Parse(card.Preprocessing),
+        });
+        return Evaluator.Run(model, loader, samples, null, card.AgeScale, device).Predictions;
+    }
+
+    private static string VolumeName(string path)
+    {
+        var name = Path.GetFileName(path);
+        foreach (var ext in new[] { ".nii.gz", ".hdr.gz", ".nii", ".hdr" })
+            if (name.EndsWith(ext, StringComparison.OrdinalIgnoreCase)) return name[..^ext.Length];
+        return name;
+    }
+}

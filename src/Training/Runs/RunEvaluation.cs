@@ -1,0 +1,63 @@
+using ILGpuNet.Tensors;
+using ILGpuNet.Training.Data;
+using ILGpuNet.Training.Metrics;
+
+namespace ILGpuNet.Training.Runs;
+
+/// <summary>What <c>evaluate</c> produced: the metrics and where the predictions went.</summary>
+public sealed record EvaluationResult(RunSummary Summary, string PredictionsPath, string SubjectPredictionsPath, IReadOnlyList<string> Warnings);
+
+/// <summary>Evaluates a run's checkpoint on one split of its own data and split (splits.csv).</summary>
+public static class RunEvaluation
+{
+    public static EvaluationResult Evaluate(RunFolder run, TrainConfig config, string checkpoint, Split part, Device device)
+    {
+        var card = RunCheckpoint.ReadCard(checkpoint);
+        var data = RunData.Load(config, config.DataRoot, config.Data is null ? null : config.Csv, run.Splits);
+        var samples = data.Part(part);
+        if (samples.Count == 0) throw new InvalidDataException($"{run.Splits}: the {SubjectSplit.Name(part)} split has no scans");
+        var train = data.Part(Split.Train);
+        var head = config.TaskKind.Classifies(config.BrainAgeLabel);
+        var weights = head is ClassLabel h ? StepLoss.BalancedWeights(train.Select(s => s.ClassOf(h)), 2) : null;
+        var loss = new StepLoss(config.TaskKind, config.BrainAgeLabel, card.AgeScale, weights, config.ClassLossWeight);
+
+        using var model = RunModels.Create(config, device, new RandomSource(config.Seed));
+        var state = RunCheckpoint.Load(checkpoint, model, null);
+        using var loader = new VolumeLoader(RunData.Items(samples), new NiftiVolumeSource(RunModels.ConformGrid(config)), new LoaderOptions
+        {
+            Mode = LoaderMode.Evaluation,
+            BatchSize = config.BatchSize,
+            Workers = config.Workers,
+            Preprocessing = VolumePreprocessing.Parse(card.Preprocessing),
+        });
+        var (predictions, meanLoss) = Evaluator.Run(model, loader, samples, loss, card.AgeScale, device);
+        var subjects = SubjectPredictions.Average(predictions);
+        BrainAgeGapReport? gap = card.Correction is { } fit && loss.AgeHead
+            ? BrainAgeGapReport.Analyse(fit, subjects.Select(p => (double)p.Sample.Age).ToList(),
+                subjects.Select(p => (double)p.PredictedAge!.Value).ToList(), subjects.Select(p => p.Sample.CdrClass).ToList())
+            : null;
+        string name = SubjectSplit.Name(part);
+        var summary = new RunSummary
+        {
+            Task = config.Task,
+            ClassLabel = loss.ClassHead?.Name(),
+            Device = device.ToString(),
+            Data = config.DataRoot,
+            EpochsRun = state.Epoch,
+            BestEpoch = state.BestEpoch,
+            TestScans = predictions.Count,
+            TestSubjects = subjects.Count,
+            EvaluatedSplit = name,
+            Loss = meanLoss,
+            Subject = RunReports.Metrics(subjects, loss),
+            Scan = RunReports.Metrics(predictions, loss),
+            Chance = new Dictionary<string, double>(),
+            BrainAgeCorrection = card.Correction,
+            BrainAgeGap = gap,
+        };
+        string scans = Path.Combine(run.Root, $"predictions_{name}.csv"), perSubject = Path.Combine(run.Root, $"predictions_{name}_subjects.csv");
+        RunReports.WritePredictions(scans, predictions, card.Correction);
+        RunReports.WritePredictions(perSubject, subjects, card.Correction);
+        return new EvaluationResult(summary, scans, perSubject, data.Warnings);
+    }
+}

@@ -1,0 +1,218 @@
+using System.Diagnostics;
+using ILGpuNet.Layers;
+using ILGpuNet.Layers.Optim;
+using ILGpuNet.Layers.Models;
+using ILGpuNet.Tensors;
+using ILGpuNet.Training.Data;
+using ILGpuNet.Training.Metrics;
+
+namespace ILGpuNet.Training.Runs;
+
+/// <summary>Why training ended early: a non-finite loss (the last good checkpoint is kept).</summary>
+public sealed class TrainingDivergedException(string message) : Exception(message);
+
+/// <summary>
+/// The main job: trains a task end to end in a run folder. Each epoch trains on the training split
+/// (shuffled, augmented), evaluates the validation split, and writes the last checkpoint (weights,
+/// optimizer state, random state, history) and metrics.csv, atomically; the best checkpoint follows the
+/// lowest validation loss. At the end the best weights are evaluated on every split: test metrics and
+/// predictions, the brain-age correction fitted on the training split, summary.json and plots.
+/// A run killed at any moment continues from its last checkpoint with <see cref="Resume"/>.
+/// </summary>
+public sealed class Trainer : IDisposable
+{
+    private readonly TrainConfig config;
+    private readonly RunFolder run;
+    private readonly Device device;
+    private readonly TextWriter log;
+    private readonly RunData data;
+    private readonly VolumePreprocessing preprocessing;
+    private readonly IReadOnlyList<RunSample> trainSamples, valSamples, testSamples;
+    private readonly VolumeLoader trainLoader, valLoader;
+    private readonly RandomSource rng;
+    private readonly EfficientNet3d model;
+    private readonly Optimizer optimizer;
+    private readonly StepLoss loss;
+    private readonly AgeScale ageScale;
+    private readonly LearningRateSchedule schedule;
+    private readonly IVolumeSource source;
+    private RunState state;
+
+    public Trainer(TrainConfig config, RunFolder run, Device device, string dataRoot, string? csv, TextWriter log, bool resume)
+    {
+        this.config = config;
+        this.run = run;
+        this.device = device;
+        this.log = log;
+        run.Create();
+        data = RunData.Load(config, dataRoot, csv, run.Splits);
+        foreach (var w in data.Warnings) log.WriteLine($"warning: {w}");
+
+        trainSamples = data.Part(Split.Train);
+        valSamples = data.Part(Split.Val);
+        testSamples = data.Part(Split.Test);
+        if (trainSamples.Count == 0 || valSamples.Count == 0)
+            throw new InvalidDataException($"{dataRoot}: too few subjects for a training and a validation split ({data.Samples.Count} scans)");
+
+        preprocessing = RunModels.Preprocessing(config);
+        source = new NiftiVolumeSource(RunModels.ConformGrid(config));
+        trainLoader = new VolumeLoader(RunData.Items(trainSamples), source, new LoaderOptions
+        {
+            Mode = LoaderMode.Training,
+            BatchSize = config.BatchSize,
+            Workers = config.Workers,
+            Seed = config.Seed,
+            DropLast = trainSamples.Count > config.BatchSize,
+            Augmentation = config.Augment ? Augmentation.Default : null,
+            Preprocessing = preprocessing,
+            Cache = true,
+            CacheLimitBytes = 4L << 30,
+        });
+        valLoader = EvaluationLoader(valSamples);
+
+        ageScale = AgeScale.Fit(trainSamples.Select(s => s.Age));
+        var head = config.TaskKind.Classifies(config.BrainAgeLabel);
+        var weights = head is ClassLabel h ? StepLoss.BalancedWeights(trainSamples.Select(s => s.ClassOf(h)), 2) : null;
+        loss = new StepLoss(config.TaskKind, config.BrainAgeLabel, ageScale, weights, config.ClassLossWeight);
+
+        rng = new RandomSource(config.Seed);
+        model = RunModels.Create(config, device, rng);
+        optimizer = RunModels.CreateOptimizer(config, model);
+        long stepsPerEpoch = trainLoader.BatchesPerEpoch;
+        schedule = new LearningRateSchedule(config.Schedule, config.LearningRate, stepsPerEpoch * config.Epochs,
+            (long)Math.Round(config.WarmupEpochs * stepsPerEpoch));
+        state = new RunState { RandomSeed = config.Seed };
+        if (resume && File.Exists(run.LastCheckpoint))
+        {
+            state = RunCheckpoint.Load(run.LastCheckpoint, model, optimizer);
+            rng.State = (state.RandomSeed, state.RandomOffset);
+            log.WriteLine($"resuming {run.Root} after epoch {state.Epoch} (best validation loss {state.BestValLoss:F4} at epoch {state.BestEpoch})");
+        }
+        log.WriteLine($"data: {data.Samples.Count} scans of {data.Samples.Select(s => s.SubjectId).Distinct().Count()} subjects; " +
+                      $"train {trainSamples.Count}, val {valSamples.Count}, test {testSamples.Count} scans (split by subject)");
+        log.WriteLine($"model: {model.ParameterCount:N0} parameters, input {preprocessing}, {config.Optimizer} lr {config.LearningRate:G3}, batch {config.BatchSize}, {config.Epochs} epochs on {device}");
+    }
+
+    public EfficientNet3d Model => model;
+
+    public RunState State => state;
+
+    private VolumeLoader EvaluationLoader(IReadOnlyList<RunSample> samples) =>
+        new(RunData.Items(samples), source, new LoaderOptions
+        {
+            Mode = LoaderMode.Evaluation,
+            BatchSize = config.BatchSize,
+            Workers = config.Workers,
+            Preprocessing = preprocessing,
+            Cache = true,
+            CacheLimitBytes = 2L << 30,
+        });
+
+    /// <summary>Trains the remaining epochs, then evaluates the best weights and writes the reports.</summary>
+    public RunSummary Run(Func<int, int, IEpochProgress>? progress = null, CancellationToken cancel = default)
+    {
+        var clock = Stopwatch.StartNew();
+        double previousWall = state.WallSeconds;
+        for (int epoch = state.Epoch + 1; epoch <= config.Epochs && !state.Stopped; epoch++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var record = TrainEpoch(epoch, progress?.Invoke(epoch, trainLoader.BatchesPerEpoch * Math.Min(config.BatchSize, trainSamples.Count)));
+            bool improved = record.ValLoss < state.BestValLoss;
+            int waited = improved ? 0 : state.EpochsWithoutImprovement + 1;
+            bool patienceOut = config.Patience > 0 && waited >= config.Patience;
+            state = state with
+            {
+                Epoch = epoch,
+                BestValLoss = improved ? record.ValLoss : state.BestValLoss,
+                BestEpoch = improved ? epoch : state.BestEpoch,
+                EpochsWithoutImprovement = waited,
+                RandomSeed = rng.State.Seed,
+                RandomOffset = rng.State.Offset,
+                WallSeconds = previousWall + clock.Elapsed.TotalSeconds,
+                Stopped = patienceOut,
+                StopReason = patienceOut ? $"no better validation loss for {waited} epochs (patience {config.Patience})" : null,
+                History = [.. state.History, record],
+            };
+            // Best first: a kill between the two writes leaves a last checkpoint that still points at it.
+            if (improved) RunCheckpoint.Save(run.BestCheckpoint, model, optimizer, state, Card());
+            RunCheckpoint.Save(run.LastCheckpoint, model, optimizer, state, Card());
+            RunReports.WriteMetrics(run.Metrics, state.History);
+            log.WriteLine(RunReports.EpochLine(record, config.Epochs, improved));
+            if (patienceOut) log.WriteLine($"early stop: {state.StopReason}");
+        }
+        return Finish(previousWall + clock.Elapsed.TotalSeconds);
+    }
+
+    private EpochRecord TrainEpoch(int epoch, IEpochProgress? progress)
+    {
+        model.Train();
+        var clock = Stopwatch.StartNew();
+        double lossSum = 0;
+        int samples = 0;
+        long step = state.Step;
+        double rate = 0;
+        foreach (var batch in trainLoader.Epoch(epoch))
+        {
+            using (batch)
+            using (new TensorScope())
+            {
+                rate = schedule.At(step);
+                optimizer.LearningRate = rate;
+                var x = Tensor.FromArray(device, batch.Data, batch.Shape);
+                var value = loss.Compute(model.Forward(x), batch, device);
+                Autograd.Backward(value);
+                if (config.GradClip > 0) GradClip.ClipGlobalNorm(optimizer.Parameters, (float)config.GradClip);
+                float l = value.Item();
+                if (!float.IsFinite(l))
+                    throw new TrainingDivergedException(
+                        $"the training loss became {l} at epoch {epoch}, step {step + 1}; stopped. {run.LastCheckpoint} " +
+                        $"keeps the last good epoch ({state.Epoch}); try a lower --lr (now {config.LearningRate:G3}) or a smaller --grad-clip");
+                optimizer.Step();
+                optimizer.ZeroGrad();
+                lossSum += (double)l * batch.Count;
+                samples += batch.Count;
+                step++;
+                progress?.Advance(batch.Count, l);
+            }
+        }
+        double trainSeconds = clock.Elapsed.TotalSeconds;
+        progress?.Dispose();
+        state = state with { Step = step };
+        var (predictions, valLoss) = Evaluator.Run(model, valLoader, valSamples, loss, ageScale, device);
+        var metrics = RunReports.ValidationMetrics(predictions, loss);
+        return new EpochRecord(epoch, rate, lossSum / Math.Max(1, samples), valLoss, samples / Math.Max(1e-9, trainSeconds),
+            clock.Elapsed.TotalSeconds, metrics);
+    }
+
+    private RunSummary Finish(double wallSeconds)
+    {
+        if (File.Exists(run.BestCheckpoint)) RunCheckpoint.Load(run.BestCheckpoint, model, null);
+        using var trainEval = EvaluationLoader(trainSamples);
+        var (train, _) = Evaluator.Run(model, trainEval, trainSamples, loss, ageScale, device);
+        var (val, valLoss) = Evaluator.Run(model, valLoader, valSamples, loss, ageScale, device);
+        List<ScanPrediction> test = [];
+        double testLoss = double.NaN;
+        if (testSamples.Count > 0)
+        {
+            using var testLoader = EvaluationLoader(testSamples);
+            (test, testLoss) = Evaluator.Run(model, testLoader, testSamples, loss, ageScale, device);
+        }
+        var summary = RunReports.Summarise(config, state, device, train, val, test, valLoss, testLoss, wallSeconds, loss);
+        RunReports.WriteAll(run, summary, state.History, train, test.Count > 0 ? test : val, loss);
+        // The correction coefficients travel with the best weights, for predict.
+        if (File.Exists(run.BestCheckpoint))
+            RunCheckpoint.Save(run.BestCheckpoint, model, null, state, Card(summary.BrainAgeCorrection));
+        return summary;
+    }
+
+    /// <summary>The checkpoint metadata prediction needs: preprocessing, labels, age scale.</summary>
+    public ModelCard Card(BrainAgeFit? correction = null) => new(config, preprocessing.ToString(), ageScale, correction);
+
+    public void Dispose()
+    {
+        trainLoader.Dispose();
+        valLoader.Dispose();
+        optimizer.Dispose();
+        model.Dispose();
+    }
+}
