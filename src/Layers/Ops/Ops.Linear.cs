@@ -49,6 +49,8 @@ public static partial class Ops
             throw new ArgumentException($"Linear: bias {bias.ShapeText} does not match {weight.Dim(0)} outputs");
         var device = x.Device;
         int batch = x.Dim(0), outputs = weight.Dim(0);
+        // Its GEMMs count as "linear" in a profiled step, not as the 1x1x1 convolutions' GEMMs.
+        using var tag = KernelProfiler.Tag("linear");
         var y = Tensor.Empty(device, batch, outputs);
         if (bias != null)
         {
@@ -63,6 +65,7 @@ public static partial class Ops
         Tensor[] inputs = bias != null ? [x, weight, bias] : [x, weight];
         Autograd.Record("linear", y, inputs, dy =>
         {
+            using var backwardTag = KernelProfiler.Tag("linear");
             if (x.RequiresGrad)
             {
                 var dx = Tensor.Empty(device, x.Shape);
