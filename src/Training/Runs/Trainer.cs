@@ -116,7 +116,10 @@ public sealed class Trainer : IDisposable
         for (int epoch = state.Epoch + 1; epoch <= config.Epochs && !state.Stopped; epoch++)
         {
             cancel.ThrowIfCancellationRequested();
-            var record = TrainEpoch(epoch, progress?.Invoke(epoch, trainLoader.BatchesPerEpoch * Math.Min(config.BatchSize, trainSamples.Count)));
+            var bar = progress?.Invoke(epoch, trainLoader.BatchesPerEpoch * Math.Min(config.BatchSize, trainSamples.Count));
+            if (cancel.IsCancellationRequested) bar?.Dispose();
+            cancel.ThrowIfCancellationRequested();
+            var record = TrainEpoch(epoch, bar);
             bool improved = record.ValLoss < state.BestValLoss;
             int waited = improved ? 0 : state.EpochsWithoutImprovement + 1;
             bool patienceOut = config.Patience > 0 && waited >= config.Patience;
