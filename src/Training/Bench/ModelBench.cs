@@ -34,7 +34,12 @@ public sealed record ModelBenchResult
     [JsonPropertyName("peak_memory_bytes")] public long? PeakMemoryBytes { get; init; }
     [JsonPropertyName("peak_reserved_bytes")] public long? PeakReservedBytes { get; init; }
     [JsonPropertyName("breakdown")] public List<OpKindTime>? Breakdown { get; init; }
+    [JsonPropertyName("kernels")] public List<KernelTime>? Kernels { get; init; }
 }
+
+/// <summary>One kernel's time in a profiled step: the data to pick the next optimisation from.</summary>
+public sealed record KernelTime([property: JsonPropertyName("kernel")] string Kernel, [property: JsonPropertyName("ms")] double Ms,
+    [property: JsonPropertyName("launches")] long Launches);
 
 /// <summary>
 /// Times whole training steps of the EfficientNet3d (forward, cross-entropy, backward, Adam) and eval-mode
@@ -90,6 +95,7 @@ public static class ModelBench
         model.Train();
 
         List<OpKindTime>? breakdown = null;
+        List<KernelTime>? kernels = null;
         if (profile)
         {
             var profiler = new KernelProfiler();
@@ -104,6 +110,7 @@ public static class ModelBench
                 device.Kernels.Profiler = null;
             }
             breakdown = OpKinds.Group(profiler.Totals);
+            kernels = profiler.Totals.OrderByDescending(k => k.Value.Ms).Select(k => new KernelTime(k.Key, k.Value.Ms, k.Value.Launches)).ToList();
         }
         return new ModelBenchResult
         {
@@ -123,6 +130,7 @@ public static class ModelBench
             PeakMemoryBytes = peakInUse,
             PeakReservedBytes = peakHeld,
             Breakdown = breakdown,
+            Kernels = kernels,
         };
     }
 
