@@ -20,15 +20,5 @@ public sealed record ModelCard(TrainConfig Config, string Preprocessing, AgeScal
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
-    public static ModelCard FromJson(string path, string text)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<ModelCard>(text, Json) ?? throw new JsonException("empty document");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}: the checkpoint's model card is unreadable ({e.Message})");
-        }
-    }
+    public static ModelCard FromJson(string path, string text) => RunJson.Read<ModelCard>(path, text, Json, "the checkpoint's model card is unreadable");
 }

@@ -89,17 +89,7 @@ public sealed record TrainConfig
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
-    public static TrainConfig FromJson(string path, string text)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<TrainConfig>(text, Json) ?? throw new JsonException("empty document");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}: not a run configuration ({e.Message})");
-        }
-    }
+    public static TrainConfig FromJson(string path, string text) => RunJson.Read<TrainConfig>(path, text, Json, "not a run configuration");
 
     /// <summary>Checks values a user can get wrong; the message names the option.</summary>
     public void Validate()

@@ -6,13 +6,7 @@ namespace ILGpuNet.Tests.Cli;
 /// <summary>The roofline and kernelbench commands at tiny sizes: the JSON fields compare.py reads are there and sane.</summary>
 public class BenchCliTests
 {
-    private static (int Code, string Output, string Error) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = CliApp.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Output, string Error) Run(params string[] args) => CliRunner.Run(args);
 
     private static JsonElement ReadJson(string path) => JsonDocument.Parse(File.ReadAllText(path)).RootElement;
 

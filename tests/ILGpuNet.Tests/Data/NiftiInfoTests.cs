@@ -1,3 +1,4 @@
+using ILGpuNet.Tests.Cli;
 using System.Text.Json;
 using ILGpuNet.Cli;
 using ILGpuNet.Training.Data.Nifti;
@@ -8,13 +9,7 @@ namespace ILGpuNet.Tests.Data;
 /// <summary><c>ilgpunet info</c>: text and JSON reports, statistics, and bad files among good ones.</summary>
 public class NiftiInfoTests
 {
-    private static (int Code, string Output, string Error) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = CliApp.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Output, string Error) Run(params string[] args) => CliRunner.Run(args);
 
     [Fact]
     public void JsonReportsShapeZoomsAffineDtypeAndStatistics()

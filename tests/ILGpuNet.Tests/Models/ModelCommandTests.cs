@@ -1,16 +1,11 @@
+using ILGpuNet.Tests.Cli;
 using ILGpuNet.Cli;
 
 namespace ILGpuNet.Tests.Models;
 
 public class ModelCommandTests
 {
-    private static (int Code, string Output, string Error) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = CliApp.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Output, string Error) Run(params string[] args) => CliRunner.Run(args);
 
     [Fact]
     public void SummaryOfTheReferencePrintsEveryLayerAndTheTotals()
