@@ -109,5 +109,15 @@ public sealed record TrainConfig
         if (TrainFraction <= 0 || ValFraction <= 0 || TestFraction < 0 || Math.Abs(TrainFraction + ValFraction + TestFraction - 1) > 1e-9)
             throw new ArgumentException("split fractions must be positive and add up to 1");
         if (SyntheticSubjects < 20) throw new ArgumentException($"--subjects must be at least 20, got {SyntheticSubjects}");
+        if (Data is not null && !Directory.Exists(Data)) throw new ArgumentException($"--data {Data}: no such directory");
+        if (Csv is not null && !File.Exists(Csv)) throw new ArgumentException($"--csv {Csv}: no such file");
+        try
+        {
+            RunModels.ModelConfig(this).Validate();
+        }
+        catch (FormatException e)
+        {
+            throw new ArgumentException($"--grid: {e.Message}");
+        }
     }
 }
