@@ -60,10 +60,20 @@ public abstract class Optimizer : IDisposable
     /// <summary>One parameter's update; <paramref name="step"/> counts this parameter's updates, 1 on its first.</summary>
     protected abstract void Update(int index, Tensor parameter, Tensor grad, long step);
 
-    /// <summary>Zeroes every existing gradient in place (buffers are kept; parameters without one stay without).</summary>
-    public void ZeroGrad()
+    /// <summary>
+    /// Clears the gradients, by default as PyTorch's zero_grad(set_to_none=True): the buffers go back to the
+    /// pool and the next backward adopts its first gradient instead of adding it to zeros, which saves a
+    /// fill and an add launch per parameter per step (about 200 launches for the EfficientNet3d). With
+    /// <paramref name="setToNone"/> false, existing buffers are zeroed in place and kept.
+    /// </summary>
+    public void ZeroGrad(bool setToNone = true)
     {
-        foreach (var p in Parameters) p.ZeroGrad();
+        foreach (var p in Parameters)
+        {
+            if (!setToNone) { p.ZeroGrad(); continue; }
+            p.Grad?.Dispose();
+            p.Grad = null;
+        }
     }
 
     /// <summary>Whether parameter <paramref name="index"/> already has the state tensor <paramref name="slot"/>.</summary>

@@ -84,9 +84,13 @@ public class OptimizerTests
         var twice = p.Grad!.ToArray();
         for (int i = 0; i < once.Length; i++) Assert.Equal(2 * once[i], twice[i], 1e-5f);
 
-        optimizer.ZeroGrad();
+        optimizer.ZeroGrad(setToNone: false);
         Assert.Same(buffer, p.Grad);
         Assert.All(p.Grad!.ToArray(), v => Assert.Equal(0f, v));
+        optimizer.ZeroGrad();  // PyTorch's default: the gradient is released, the next backward adopts its own
+        Assert.Null(p.Grad);
+        using (new TensorScope()) Autograd.Backward(Quadratic(p, target));
+        Assert.Equal(once, p.Grad!.ToArray());
         p.Grad.Dispose();
     }
 
