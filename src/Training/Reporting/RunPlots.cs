@@ -1,3 +1,4 @@
+using ILGpuNet.Training.IO;
 using ScottPlot;
 
 namespace ILGpuNet.Training.Reporting;
@@ -120,18 +121,7 @@ public static class RunPlots
     // Rendered to a temporary file beside the target, then moved over it, so a reader never sees half a PNG.
     private static void Save(Plot plot, string path)
     {
-        string full = Path.GetFullPath(path);
-        string folder = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(folder);
-        string temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            File.WriteAllBytes(temp, plot.GetImageBytes(Width, Height, ImageFormat.Png));
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
+        var png = plot.GetImageBytes(Width, Height, ImageFormat.Png);
+        AtomicFile.Write(path, s => s.Write(png), durable: false);
     }
 }

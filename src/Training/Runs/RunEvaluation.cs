@@ -16,10 +16,7 @@ public static class RunEvaluation
         var data = RunData.Load(config, config.DataRoot, config.Data is null ? null : config.Csv, run.Splits);
         var samples = data.Part(part);
         if (samples.Count == 0) throw new InvalidDataException($"{run.Splits}: the {SubjectSplit.Name(part)} split has no scans");
-        var train = data.Part(Split.Train);
-        var head = config.TaskKind.Classifies(config.BrainAgeLabel);
-        var weights = head is ClassLabel h ? StepLoss.BalancedWeights(train.Select(s => s.ClassOf(h)), 2) : null;
-        var loss = new StepLoss(config.TaskKind, config.BrainAgeLabel, card.AgeScale, weights, config.ClassLossWeight);
+        var loss = StepLoss.For(config, data.Part(Split.Train), card.AgeScale);
 
         using var model = RunModels.Create(config, device, new RandomSource(config.Seed));
         var state = RunCheckpoint.Load(checkpoint, model, null);

@@ -18,6 +18,14 @@ public sealed class StepLoss(TrainTask task, ClassLabel brainAgeLabel, AgeScale 
 
     public bool AgeHead { get; } = task.PredictsAge();
 
+    /// <summary>The loss of a run's task, class weights from its training samples.</summary>
+    public static StepLoss For(TrainConfig config, IEnumerable<RunSample> training, AgeScale ageScale)
+    {
+        var head = config.TaskKind.Classifies(config.BrainAgeLabel);
+        var weights = head is ClassLabel h ? BalancedWeights(training.Select(s => s.ClassOf(h)), 2) : null;
+        return new StepLoss(config.TaskKind, config.BrainAgeLabel, ageScale, weights, config.ClassLossWeight);
+    }
+
     /// <summary>Inverse-frequency weights N / (K n_c), PyTorch's "balanced" weighting; absent classes get 0.</summary>
     public static float[] BalancedWeights(IEnumerable<int> labels, int classes)
     {

@@ -71,9 +71,7 @@ public sealed class Trainer : IDisposable
         valLoader = EvaluationLoader(valSamples);
 
         ageScale = AgeScale.Fit(trainSamples.Select(s => s.Age));
-        var head = config.TaskKind.Classifies(config.BrainAgeLabel);
-        var weights = head is ClassLabel h ? StepLoss.BalancedWeights(trainSamples.Select(s => s.ClassOf(h)), 2) : null;
-        loss = new StepLoss(config.TaskKind, config.BrainAgeLabel, ageScale, weights, config.ClassLossWeight);
+        loss = StepLoss.For(config, trainSamples, ageScale);
 
         rng = new RandomSource(config.Seed);
         model = RunModels.Create(config, device, rng);

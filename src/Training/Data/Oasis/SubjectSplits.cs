@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using ILGpuNet.Training.IO;
 
 namespace ILGpuNet.Training.Data;
 
@@ -68,23 +69,7 @@ public sealed class SubjectSplit
         foreach (var (subject, split, label) in Entries)
             text.Append(subject).Append(',').Append(Name(split)).Append(',')
                 .Append(label.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
-        string full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string temp = full + $".tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
-            {
-                var bytes = Encoding.UTF8.GetBytes(text.ToString());
-                stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+        AtomicFile.WriteAllText(path, text.ToString());
     }
 
     /// <summary>Reads a splits.csv back; bad split names, labels or repeated subjects are errors naming the line.</summary>

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Text;
 using ILGpuNet.Training.Data.Nifti;
+using ILGpuNet.Training.IO;
 
 namespace ILGpuNet.Training.Data.Synthetic;
 
@@ -104,8 +105,8 @@ public static partial class SyntheticCohort
         for (int n = 0; n < jobs.Count; n++)
             if (jobs[n].mpr == 1) sessionTallies[jobs[n].session.Id] = tallies[n];
         string csv = Path.Combine(options.OutputDirectory, CsvName);
-        WriteAtomically(csv, CrossSectionalCsv(subjects, sessionTallies));
-        WriteAtomically(Path.Combine(options.OutputDirectory, TruthName), TruthCsv(subjects, sessionTallies));
+        AtomicFile.WriteAllText(csv, CrossSectionalCsv(subjects, sessionTallies));
+        AtomicFile.WriteAllText(Path.Combine(options.OutputDirectory, TruthName), TruthCsv(subjects, sessionTallies));
         return new SyntheticCohortResult(subjects, sessionTallies, jobs.Count, csv, clock.Elapsed,
             Stopwatch.GetElapsedTime(0, renderTicks), Stopwatch.GetElapsedTime(0, writeTicks));
     }
@@ -153,10 +154,4 @@ public static partial class SyntheticCohort
 
     private static string Cdr(double? cdr) => cdr?.ToString(CultureInfo.InvariantCulture) ?? "";
 
-    private static void WriteAtomically(string path, string text)
-    {
-        string temp = path + ".tmp-" + Environment.ProcessId;
-        File.WriteAllText(temp, text);
-        File.Move(temp, path, overwrite: true);
-    }
 }
