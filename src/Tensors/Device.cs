@@ -6,9 +6,10 @@ using ILGPU.Runtime.Cuda;
 namespace ILGpuNet.Tensors;
 
 /// <summary>
-/// One accelerator with its in-order stream, kernel cache and buffer pool. All work is queued on
+/// One accelerator with its in-order compute stream, kernel cache and buffer pool. All work is queued on
 /// <see cref="Stream"/>; the host waits only where it reads data (<see cref="Tensor.ToArray"/>).
-/// Devices are process-wide singletons over one ILGPU context (<see cref="Open"/>).
+/// Uploads that should overlap compute go on <see cref="CopyStream"/>, ordered against the compute
+/// stream with <see cref="DeviceEvent"/>s. Devices are process-wide singletons over one ILGPU context (<see cref="Open"/>).
 /// </summary>
 public sealed partial class Device : IDisposable
 {
@@ -22,8 +23,10 @@ public sealed partial class Device : IDisposable
     private Device(Accelerator accelerator)
     {
         Accelerator = accelerator;
-        Stream = accelerator.DefaultStream;
         IsCpu = accelerator.AcceleratorType == AcceleratorType.CPU;
+        // ILGPU's default CUDA stream is the legacy NULL stream, which serialises with every other stream:
+        // compute gets a non-blocking stream of its own so that uploads on CopyStream overlap it.
+        Stream = accelerator is CudaAccelerator cuda ? cuda.CreateStream(StreamFlags.CU_STREAM_NON_BLOCKING) : accelerator.DefaultStream;
         Kernels = new KernelCache(accelerator);
         Pool = new BufferPool(accelerator);
         // CUDA: enough resident groups to fill every multiprocessor a few times over; the loops stride beyond.
@@ -41,7 +44,24 @@ public sealed partial class Device : IDisposable
     public bool PoisonNewTensors { get; set; }
 
     public Accelerator Accelerator { get; }
+    /// <summary>The compute stream: every kernel and tensor copy is queued here, in order.</summary>
     public AcceleratorStream Stream { get; }
+
+    private AcceleratorStream? copyStream;
+
+    /// <summary>
+    /// A second stream for host-to-device uploads that overlap compute (CUDA). On the CPU accelerator,
+    /// where nothing is asynchronous, it is the compute stream itself.
+    /// </summary>
+    public AcceleratorStream CopyStream
+    {
+        get
+        {
+            if (IsCpu) return Stream;
+            lock (Gate)
+                return copyStream ??= ((CudaAccelerator)Accelerator).CreateStream(StreamFlags.CU_STREAM_NON_BLOCKING);
+        }
+    }
     public bool IsCpu { get; }
     public KernelCache Kernels { get; }
     public BufferPool Pool { get; }
@@ -176,7 +196,10 @@ public sealed partial class Device : IDisposable
     {
         lock (Gate)
         {
+            Stream.Synchronize();
             Pool.Dispose();
+            copyStream?.Dispose();
+            if (!ReferenceEquals(Stream, Accelerator.DefaultStream)) Stream.Dispose();
             Accelerator.Dispose();
             foreach (var pair in Opened.Where(p => ReferenceEquals(p.Value, this)).ToList()) Opened.Remove(pair.Key);
         }

@@ -48,13 +48,14 @@ internal static class TrainCommand
             .AcceptOnlyFromAmong("zscore", "zscore-brain");
         var classWeight = new Option<double>("--class-loss-weight") { Description = "brainage: weight of the class loss against the age loss", DefaultValueFactory = _ => d.ClassLossWeight };
         var clip = new Option<double>("--grad-clip") { Description = "Global gradient-norm clip (0: off)", DefaultValueFactory = _ => d.GradClip };
-        var workers = new Option<int>("--workers") { Description = "Loader threads", DefaultValueFactory = _ => d.Workers };
+        var workers = new Option<int>("--workers") { Description = "Loader threads (default: one per spare core)", DefaultValueFactory = _ => d.Workers };
+        var syncEvery = new Option<int>("--sync-every") { Description = "Training steps between reads of the loss from the device (progress updates)", DefaultValueFactory = _ => d.SyncEvery };
 
         var command = new Command("train", "Train a task end to end: data, split by subject, training, validation, test metrics, checkpoints, plots")
         {
             task, brainAgeClass, data, csv, subjects, cache, device, epochs, batch, lr, optimizer, weightDecay, schedule, warmup,
             patience, grid, downsample, width, depth, referenceHead, seed, outDir, resume, minAge, firstScan, noAugment,
-            normalization, classWeight, clip, workers,
+            normalization, classWeight, clip, workers, syncEvery,
         };
         command.SetAction(parse =>
         {
@@ -98,6 +99,7 @@ internal static class TrainCommand
                     ClassLossWeight = parse.GetValue(classWeight),
                     GradClip = parse.GetValue(clip),
                     Workers = parse.GetValue(workers),
+                    SyncEvery = parse.GetValue(syncEvery),
                 };
                 run = new RunFolder(parse.GetValue(outDir)?.FullName ?? Path.Combine("runs", $"{config.Task}-{DateTime.Now:yyyyMMdd-HHmmss}"));
             }

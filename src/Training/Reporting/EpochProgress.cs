@@ -83,6 +83,19 @@ public sealed class EpochProgress : IEpochProgress
         }
     }
 
+    private double dataWait;
+
+    public void ReportDataWait(double seconds)
+    {
+        lock (gate) dataWait = seconds;
+    }
+
+    /// <summary>Seconds this epoch has waited for the loader, as last reported.</summary>
+    public double DataWaitSeconds
+    {
+        get { lock (gate) return dataWait; }
+    }
+
     public void Advance(int samples, double loss)
     {
         if (samples < 0) throw new ArgumentOutOfRangeException(nameof(samples), "a batch cannot have a negative size");
@@ -111,6 +124,9 @@ public sealed class EpochProgress : IEpochProgress
         double percent = 100.0 * Math.Min(done, TotalSamples) / TotalSamples;
         var text = FormattableString.Invariant(
             $"  {Description}  {percent:0}%  {done}/{TotalSamples} samples  {RateText(rate)} samples/s  loss {MeanLoss:0.0000}");
+        double wait = DataWaitSeconds;
+        // Shown once the loader has held the device back noticeably.
+        if (wait >= 0.05) text += FormattableString.Invariant($"  data wait {wait:0.0} s");
         return text + "  eta " + EtaText(Math.Max(0, TotalSamples - done), rate);
     }
 

@@ -29,6 +29,7 @@ internal sealed class LiveEpochBar
                 new PercentageColumn(),
                 new TextColumn(() => $"{EpochProgress.RateText(progress.SamplesPerSecond)} samples/s"),
                 new TextColumn(() => double.IsNaN(progress.MeanLoss) ? "loss -" : FormattableString.Invariant($"loss {progress.MeanLoss:0.0000}")),
+                new TextColumn(() => FormattableString.Invariant($"data wait {progress.DataWaitSeconds:0.0} s")),
                 new RemainingTimeColumn());
         live.display = Task.Run(() => display.StartAsync(async context =>
         {

@@ -2,7 +2,7 @@ namespace ILGpuNet.Training.Runs;
 
 /// <summary>One row of metrics.csv: an epoch's losses, learning rate, throughput and validation metrics.</summary>
 public sealed record EpochRecord(int Epoch, double LearningRate, double TrainLoss, double ValLoss,
-    double SamplesPerSecond, double Seconds, Dictionary<string, double> Validation);
+    double SamplesPerSecond, double Seconds, Dictionary<string, double> Validation, double DataWaitSeconds = 0);
 
 /// <summary>
 /// What a resumed run needs besides the weights and the optimizer: where it stopped, its best so far,

@@ -40,7 +40,7 @@ public static class RunReports
         var text = new StringBuilder(string.Create(Inv, $"epoch {r.Epoch}/{epochs}  train loss {r.TrainLoss:F4}  val loss {r.ValLoss:F4}"));
         foreach (var key in new[] { "auc", "balanced_accuracy", "age_mae", "age_pearson_r" })
             if (r.Validation.TryGetValue(key, out var v)) text.Append(Inv, $"  {Short(key)} {v:F3}");
-        text.Append(Inv, $"  lr {r.LearningRate:G3}  {r.SamplesPerSecond:F1} samples/s  {r.Seconds:F0} s");
+        text.Append(Inv, $"  lr {r.LearningRate:G3}  {r.SamplesPerSecond:F1} samples/s  {r.Seconds:F0} s  data wait {r.DataWaitSeconds:F1} s");
         if (improved) text.Append("  *best");
         return text.ToString();
     }
@@ -57,12 +57,12 @@ public static class RunReports
     public static void WriteMetrics(string path, IReadOnlyList<EpochRecord> history)
     {
         var keys = history.SelectMany(h => h.Validation.Keys).Distinct().ToList();
-        var csv = new StringBuilder("epoch,lr,train_loss,val_loss,samples_per_s,seconds");
+        var csv = new StringBuilder("epoch,lr,train_loss,val_loss,samples_per_s,seconds,data_wait_s");
         foreach (var k in keys) csv.Append(",val_").Append(k);
         csv.Append('\n');
         foreach (var h in history)
         {
-            csv.Append(Inv, $"{h.Epoch},{h.LearningRate:G6},{h.TrainLoss:G6},{h.ValLoss:G6},{h.SamplesPerSecond:G4},{h.Seconds:G4}");
+            csv.Append(Inv, $"{h.Epoch},{h.LearningRate:G6},{h.TrainLoss:G6},{h.ValLoss:G6},{h.SamplesPerSecond:G4},{h.Seconds:G4},{h.DataWaitSeconds:G4}");
             foreach (var k in keys) csv.Append(',').Append(h.Validation.TryGetValue(k, out var v) ? v.ToString("G6", Inv) : "");
             csv.Append('\n');
         }

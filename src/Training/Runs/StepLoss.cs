@@ -10,7 +10,7 @@ namespace ILGpuNet.Training.Runs;
 /// imbalance, from the training split), MSE of standardised age for an age head, and for brainage the age
 /// loss plus <see cref="ClassWeight"/> times the class loss.
 /// </summary>
-public sealed class StepLoss(TrainTask task, ClassLabel brainAgeLabel, AgeScale ageScale, float[]? classWeights, double classWeight)
+public sealed class StepLoss(TrainTask task, ClassLabel brainAgeLabel, AgeScale ageScale, float[]? classWeights, double classWeight) : IDisposable
 {
     public double ClassWeight { get; } = classWeight;
 
@@ -35,25 +35,68 @@ public sealed class StepLoss(TrainTask task, ClassLabel brainAgeLabel, AgeScale 
         return counts.Select(c => c > 0 ? (float)total / (classes * c) : 0f).ToArray();
     }
 
-    public Tensor Compute(ModelOutput output, Batch batch, Device device)
+    /// <summary>
+    /// A batch's targets as the loss reads them, built on the host so that they travel to the device with
+    /// the volumes: the class index of each sample (validated here) and/or its standardised age, in the
+    /// order <see cref="Compute(ModelOutput, IReadOnlyList{Tensor})"/> takes them.
+    /// </summary>
+    public (float[] Data, int[] Shape)[] Targets(Batch batch)
     {
-        Tensor? loss = null;
+        var parts = new List<(float[], int[])>(2);
         if (ClassHead is ClassLabel head)
         {
-            var targets = new int[batch.Count];
+            var targets = new float[batch.Count];
             int column = head == ClassLabel.Cdr ? RunData.LabelCdr : RunData.LabelSex;
-            for (int i = 0; i < batch.Count; i++) targets[i] = (int)batch.Labels[i * batch.LabelsPerSample + column];
-            var weights = classWeights is null ? null : Tensor.FromArray(device, classWeights, classWeights.Length);
-            loss = Ops.CrossEntropy(output.Logits ?? throw new InvalidOperationException("the model has no classification head"), targets, weights);
+            for (int i = 0; i < batch.Count; i++) targets[i] = batch.Labels[i * batch.LabelsPerSample + column];
+            Ops.CheckClassTargets(targets, classWeights?.Length ?? 2);
+            parts.Add((targets, [batch.Count]));
+        }
+        if (AgeHead)
+        {
+            var target = new float[batch.Count];
+            for (int i = 0; i < batch.Count; i++) target[i] = ageScale.ToUnit(batch.Labels[i * batch.LabelsPerSample + RunData.LabelAge]);
+            parts.Add((target, [batch.Count, 1]));
+        }
+        return parts.ToArray();
+    }
+
+    /// <summary>The loss from targets already on the device (<see cref="Targets"/>, same order).</summary>
+    public Tensor Compute(ModelOutput output, IReadOnlyList<Tensor> targets)
+    {
+        Tensor? loss = null;
+        int next = 0;
+        if (ClassHead is not null)
+        {
+            var logits = output.Logits ?? throw new InvalidOperationException("the model has no classification head");
+            loss = Ops.CrossEntropy(logits, targets[next++], ClassWeights(logits.Device));
         }
         if (AgeHead)
         {
             var age = output.Age ?? throw new InvalidOperationException("the model has no age head");
-            var target = new float[batch.Count];
-            for (int i = 0; i < batch.Count; i++) target[i] = ageScale.ToUnit(batch.Labels[i * batch.LabelsPerSample + RunData.LabelAge]);
-            var ageLoss = Ops.MseLoss(age, Tensor.FromArray(device, target, age.Shape));
+            var ageLoss = Ops.MseLoss(age, targets[next++]);
             loss = loss is null ? ageLoss : Ops.Add(ageLoss, Ops.Scale(loss, (float)ClassWeight));
         }
         return loss!;
+    }
+
+    /// <summary>The loss of a batch whose targets are still on the host (evaluation): uploads them, then as above.</summary>
+    public Tensor Compute(ModelOutput output, Batch batch, Device device) =>
+        Compute(output, Targets(batch).Select(t => Tensor.FromArray(device, t.Data, t.Shape)).ToArray());
+
+    private Tensor? weightsOnDevice;
+
+    /// <summary>The class weights, uploaded once and kept on the device (constant over the run).</summary>
+    private Tensor? ClassWeights(Device device)
+    {
+        if (classWeights is null) return null;
+        if (weightsOnDevice is { IsDisposed: false } w && ReferenceEquals(w.Device, device)) return w;
+        weightsOnDevice?.Dispose();
+        return weightsOnDevice = TensorScope.Keep(Tensor.FromArray(device, classWeights, classWeights.Length));
+    }
+
+    public void Dispose()
+    {
+        weightsOnDevice?.Dispose();
+        weightsOnDevice = null;
     }
 }

@@ -69,7 +69,17 @@ public sealed record TrainConfig
     /// <summary>Global gradient-norm clip; 0 disables.</summary>
     public double GradClip { get; init; } = 5.0;
 
-    public int Workers { get; init; } = 2;
+    /// <summary>Loader threads; the default is one per core left over by the host thread that drives the device.</summary>
+    public int Workers { get; init; } = DefaultWorkers;
+
+    /// <summary>About one loader worker per spare core (at least 1, at most 8: beyond that the cache serves the epochs).</summary>
+    public static int DefaultWorkers => Math.Clamp(Environment.ProcessorCount - 1, 1, 8);
+
+    /// <summary>
+    /// Training steps between reads of the loss from the device (and progress updates). The host does not
+    /// wait for the device in between; a non-finite loss is still reported at the step where it happened.
+    /// </summary>
+    public int SyncEvery { get; init; } = 20;
 
     /// <summary>Why the run picked a smaller configuration than asked (the CPU default), for the log.</summary>
     public string? SizingNote { get; init; }
@@ -108,6 +118,8 @@ public sealed record TrainConfig
         if (Downsample < 1) throw new ArgumentException($"--downsample must be at least 1, got {Downsample}");
         if (TrainFraction <= 0 || ValFraction <= 0 || TestFraction < 0 || Math.Abs(TrainFraction + ValFraction + TestFraction - 1) > 1e-9)
             throw new ArgumentException("split fractions must be positive and add up to 1");
+        if (Workers < 1) throw new ArgumentException($"--workers must be at least 1, got {Workers}");
+        if (SyncEvery < 1) throw new ArgumentException($"--sync-every must be at least 1, got {SyncEvery}");
         if (SyntheticSubjects < 20) throw new ArgumentException($"--subjects must be at least 20, got {SyntheticSubjects}");
         if (Data is not null && !Directory.Exists(Data)) throw new ArgumentException($"--data {Data}: no such directory");
         if (Csv is not null && !File.Exists(Csv)) throw new ArgumentException($"--csv {Csv}: no such file");

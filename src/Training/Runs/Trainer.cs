@@ -36,6 +36,8 @@ public sealed class Trainer : IDisposable
     private readonly AgeScale ageScale;
     private readonly LearningRateSchedule schedule;
     private readonly IVolumeSource source;
+    private readonly DeviceBatches deviceBatches;
+    private readonly LossMonitor lossMonitor;
     private RunState state;
 
     public Trainer(TrainConfig config, RunFolder run, Device device, string dataRoot, string? csv, TextWriter log, bool resume)
@@ -72,6 +74,8 @@ public sealed class Trainer : IDisposable
 
         ageScale = AgeScale.Fit(trainSamples.Select(s => s.Age));
         loss = StepLoss.For(config, trainSamples, ageScale);
+        deviceBatches = new DeviceBatches(device, loss);
+        lossMonitor = new LossMonitor(device);
 
         rng = new RandomSource(config.Seed);
         model = RunModels.Create(config, device, rng);
@@ -148,41 +152,52 @@ public sealed class Trainer : IDisposable
     {
         model.Train();
         var clock = Stopwatch.StartNew();
-        double lossSum = 0;
-        int samples = 0;
         long step = state.Step;
         double rate = 0;
-        foreach (var batch in trainLoader.Epoch(epoch))
+        int samplesSinceRead = 0;
+        lossMonitor.Reset();
+        deviceBatches.ResetWait();
+        // The host queues steps without waiting for the device; it reads the loss back every SyncEvery steps.
+        foreach (var batch in deviceBatches.Stream(trainLoader.Epoch(epoch)))
         {
-            using (batch)
             using (new TensorScope())
             {
                 rate = schedule.At(step);
                 optimizer.LearningRate = rate;
-                var x = Tensor.FromArray(device, batch.Data, batch.Shape);
-                var value = loss.Compute(model.Forward(x), batch, device);
+                var value = loss.Compute(model.Forward(batch.Input), batch.Targets);
                 Autograd.Backward(value);
                 if (config.GradClip > 0) GradClip.ClipGlobalNorm(optimizer.Parameters, (float)config.GradClip);
-                float l = value.Item();
-                if (!float.IsFinite(l))
-                    throw new TrainingDivergedException(
-                        $"the training loss became {l} at epoch {epoch}, step {step + 1}; stopped. {run.LastCheckpoint} " +
-                        $"keeps the last good epoch ({state.Epoch}); try a lower --lr (now {config.LearningRate:G3}) or a smaller --grad-clip");
                 optimizer.Step();
                 optimizer.ZeroGrad();
-                lossSum += (double)l * batch.Count;
-                samples += batch.Count;
+                lossMonitor.Add(value, batch.Count, step);
                 step++;
-                progress?.Advance(batch.Count, l);
+                samplesSinceRead += batch.Count;
             }
+            if ((step - state.Step) % config.SyncEvery == 0) ReadLoss(epoch, progress, ref samplesSinceRead);
         }
+        var totals = ReadLoss(epoch, progress, ref samplesSinceRead);
         double trainSeconds = clock.Elapsed.TotalSeconds;
+        double dataWait = deviceBatches.DataWaitSeconds;
         progress?.Dispose();
         state = state with { Step = step };
         var (predictions, valLoss) = Evaluator.Run(model, valLoader, valSamples, loss, ageScale, device);
         var metrics = RunReports.ValidationMetrics(predictions, loss);
-        return new EpochRecord(epoch, rate, lossSum / Math.Max(1, samples), valLoss, samples / Math.Max(1e-9, trainSeconds),
-            clock.Elapsed.TotalSeconds, metrics);
+        return new EpochRecord(epoch, rate, totals.Sum / Math.Max(1, totals.Samples), valLoss, totals.Samples / Math.Max(1e-9, trainSeconds),
+            clock.Elapsed.TotalSeconds, metrics, dataWait);
+    }
+
+    /// <summary>Reads the device's loss state (synchronises), advances the progress line and stops the run at a non-finite loss.</summary>
+    private LossReading ReadLoss(int epoch, IEpochProgress? progress, ref int samplesSinceRead)
+    {
+        var reading = lossMonitor.Read();
+        if (reading.FirstBadStep is long bad)
+            throw new TrainingDivergedException(
+                $"the training loss became {reading.BadLoss} at epoch {epoch}, step {bad + 1}; stopped. {run.LastCheckpoint} " +
+                $"keeps the last good epoch ({state.Epoch}); try a lower --lr (now {config.LearningRate:G3}) or a smaller --grad-clip");
+        progress?.ReportDataWait(deviceBatches.DataWaitSeconds);
+        if (samplesSinceRead > 0) progress?.Advance(samplesSinceRead, reading.RecentMean);
+        samplesSinceRead = 0;
+        return reading;
     }
 
     private RunSummary Finish(double wallSeconds)
@@ -211,6 +226,9 @@ public sealed class Trainer : IDisposable
 
     public void Dispose()
     {
+        deviceBatches.Dispose();
+        lossMonitor.Dispose();
+        loss.Dispose();
         trainLoader.Dispose();
         valLoader.Dispose();
         optimizer.Dispose();
