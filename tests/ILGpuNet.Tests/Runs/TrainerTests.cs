@@ -119,6 +119,34 @@ public class TrainerTests(TinyCohort cohort) : IClassFixture<TinyCohort>
         Assert.Contains("--lr", e.Message);
     }
 
+    [Fact]
+    public void ANonFiniteLossIsReportedAtItsStepHoweverRarelyTheLossIsRead()
+    {
+        var config = Tiny("cdr", epochs: 3) with { Optimizer = "sgd", LearningRate = 1e30, GradClip = 0, WarmupEpochs = 0 };
+        string Message(int syncEvery)
+        {
+            using var dir = new TempDir();
+            var e = Assert.Throws<TrainingDivergedException>(() => Train(config with { SyncEvery = syncEvery }, dir.Path));
+            return e.Message.Replace(dir.Path, "RUN");
+        }
+        string everyStep = Message(1);
+        Assert.Equal(everyStep, Message(1000));
+        Assert.Matches(@"at epoch 1, step \d+;", everyStep);
+    }
+
+    [Fact]
+    public void MetricsRecordTheDataWaitOfEachEpoch()
+    {
+        using var dir = new TempDir();
+        Train(Tiny("cdr", epochs: 1), dir.Path);
+        var lines = File.ReadAllLines(new RunFolder(dir.Path).Metrics);
+        var header = lines[0].Split(',');
+        int column = Array.IndexOf(header, "data_wait_s");
+        Assert.Equal(6, column);
+        double wait = double.Parse(lines[1].Split(',')[column], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(wait, 0, 600);
+    }
+
     /// <summary>metrics.csv without the wall-time columns (samples/s, seconds, data wait).</summary>
     private static string[] Metrics(string dir) => File.ReadAllLines(new RunFolder(dir).Metrics)
         .Select(line => string.Join(",", line.Split(',').Where((_, i) => i is not (4 or 5 or 6)))).ToArray();
