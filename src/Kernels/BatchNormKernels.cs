@@ -50,12 +50,15 @@ public static partial class BatchNormKernels
     /// Per channel: merges the statistics partials of its splits in index order (Chan's formula),
     /// stats = [mean; 1/sqrt(biased var + eps)] and, with updateRunning, PyTorch's running update
     /// running = (1 - momentum) * running + momentum * batch value, with the unbiased variance
-    /// M2 / (count - 1) for running_var. Partials layout: [count; mean; M2], each channels * splits long.
+    /// M2 / (count - 1) for running_var; updateRunning 2 also adds 1 to batchesTracked[0] (the module's
+    /// num_batches_tracked). Partials layout: [count; mean; M2], each channels * splits long.
     /// </summary>
     [Kernel]
     public static void StatsFinalize(ArrayView<float> partials, ArrayView<float> stats, ArrayView<float> runningMean, ArrayView<float> runningVar,
-        int channels, int splits, float invCount, float invCountUnbiased, float eps, float momentum, int updateRunning, int chunk)
+        ArrayView<float> batchesTracked, int channels, int splits, float invCount, float invCountUnbiased, float eps, float momentum, int updateRunning, int chunk)
     {
+        // The module's num_batches_tracked counts this training forward here rather than in a launch of its own.
+        if (updateRunning == 2 && Work.ThreadIndex == 0) batchesTracked[0] += 1f;
         int items = channels * splits, step = Work.ThreadCount * chunk;
         for (int start = Work.ThreadIndex * chunk; start < channels; start += step)
         {

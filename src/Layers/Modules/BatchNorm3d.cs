@@ -11,8 +11,6 @@ namespace ILGpuNet.Layers;
 /// </summary>
 public sealed class BatchNorm3d : Module
 {
-    private readonly Tensor one;
-
     public BatchNorm3d(Device device, int channels, float momentum = 0.1f, float eps = 1e-5f)
     {
         if (channels <= 0) throw new ArgumentException($"BatchNorm3d: channels must be positive, got {channels}");
@@ -24,7 +22,6 @@ public sealed class BatchNorm3d : Module
         RunningMean = Buffer("running_mean", Tensor.Zeros(device, channels));
         RunningVar = Buffer("running_var", Tensor.Full(device, 1f, channels));
         NumBatchesTracked = Buffer("num_batches_tracked", Tensor.Zeros(device));
-        one = TensorScope.Keep(Tensor.Full(device, 1f));
     }
 
     public int Channels { get; }
@@ -45,18 +42,8 @@ public sealed class BatchNorm3d : Module
 
     /// <summary>
     /// y = branchScale[n] * act(bn(x)) + residual (see <see cref="Ops.BatchNorm3d"/>); act is SiLU with
-    /// <paramref name="silu"/>. A training forward counts itself in num_batches_tracked (on the device).
+    /// <paramref name="silu"/>. A training forward counts itself in num_batches_tracked (on the device, in the statistics pass).
     /// </summary>
-    public Tensor Forward(Tensor x, bool silu = false, Tensor? residual = null, Tensor? branchScale = null)
-    {
-        var y = Ops.BatchNorm3d(x, Weight, Bias, RunningMean, RunningVar, Training, Momentum, Eps, silu, residual, branchScale);
-        if (Training) NumBatchesTracked.Axpby(1f, one, 1f);
-        return y;
-    }
-
-    public override void Dispose()
-    {
-        one.Dispose();
-        base.Dispose();
-    }
+    public Tensor Forward(Tensor x, bool silu = false, Tensor? residual = null, Tensor? branchScale = null) =>
+        Ops.BatchNorm3d(x, Weight, Bias, RunningMean, RunningVar, Training, Momentum, Eps, silu, residual, branchScale, NumBatchesTracked);
 }

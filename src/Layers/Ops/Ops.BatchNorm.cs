@@ -27,19 +27,24 @@ public static partial class Ops
     /// dbias = sum g. In evaluation dx = gamma * invstd_running * g. The residual receives dy unchanged.
     /// The backward reads x, weight, bias and branchScale again: they must live until it has run (the step's
     /// TensorScope keeps them); only the per-channel mean and invstd are saved.</para>
+    /// <para>A training forward adds 1 to <paramref name="numBatchesTracked"/> when given (the module's counter,
+    /// counted by the statistics pass instead of a launch of its own).</para>
     /// </summary>
     public static Tensor BatchNorm3d(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar, bool training,
-        float momentum = 0.1f, float eps = 1e-5f, bool fuseSilu = false, Tensor? residual = null, Tensor? branchScale = null)
+        float momentum = 0.1f, float eps = 1e-5f, bool fuseSilu = false, Tensor? residual = null, Tensor? branchScale = null,
+        Tensor? numBatchesTracked = null)
     {
         string name = "batchnorm3d" + (fuseSilu ? "_silu" : "") + (residual != null ? "_add" : "");
         return fuseSilu
-            ? BatchNorm<SiluOp>(name, x, weight, bias, runningMean, runningVar, training, momentum, eps, residual, branchScale)
-            : BatchNorm<IdentityOp>(name, x, weight, bias, runningMean, runningVar, training, momentum, eps, residual, branchScale);
+            ? BatchNorm<SiluOp>(name, x, weight, bias, runningMean, runningVar, training, momentum, eps, residual, branchScale, numBatchesTracked)
+            : BatchNorm<IdentityOp>(name, x, weight, bias, runningMean, runningVar, training, momentum, eps, residual, branchScale, numBatchesTracked);
     }
 
     private static Tensor BatchNorm<TAct>(string name, Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
-        bool training, float momentum, float eps, Tensor? residual, Tensor? branchScale) where TAct : struct, IUnaryOp
+        bool training, float momentum, float eps, Tensor? residual, Tensor? branchScale, Tensor? numBatchesTracked) where TAct : struct, IUnaryOp
     {
+        if (numBatchesTracked != null && (numBatchesTracked.Length != 1 || numBatchesTracked.Device != x.Device))
+            throw new ArgumentException($"BatchNorm3d: num_batches_tracked {numBatchesTracked.ShapeText} must be one value on the input's device");
         var shape = CheckBatchNorm(x, weight, bias, runningMean, runningVar, training, residual, branchScale);
         var device = x.Device;
         int channels = shape.Channels;
@@ -47,7 +52,7 @@ public static partial class Ops
         long items = shape.Spatial % 4 == 0 ? x.Length / 4 : x.Length;
 
         var stats = Tensor.Empty(device, 2, channels);  // [mean; invstd] (BatchNormKernels)
-        if (training) BatchNormStatistics(x, stats, runningMean, runningVar, shape, momentum, eps);
+        if (training) BatchNormStatistics(x, stats, runningMean, runningVar, numBatchesTracked, shape, momentum, eps);
         else device.Run(BatchNormKernels.RunningStats, channels, runningMean.View, runningVar.View, stats.View, channels, eps);
 
         var y = Tensor.Empty(device, x.Shape);
@@ -62,7 +67,8 @@ public static partial class Ops
         Tensor? output = null;  // CPU SiLU: a view of y, whose s = y / z replaces an exp per value in the backward
         var node = Autograd.Record(name, y, inputs, dy =>
         {
-            if (residual != null && residual.RequiresGrad) Autograd.Accumulate(residual, dy, owned: false);
+            // The residual's gradient is dy itself: shared as a view (no copy), dy is not written after this node.
+            if (residual != null && residual.RequiresGrad) Autograd.Accumulate(residual, dy.Reshape(dy.Shape));
             bool needParams = weight.RequiresGrad || bias.RequiresGrad;
             if (!x.RequiresGrad && !needParams) return;
 
@@ -145,7 +151,8 @@ public static partial class Ops
     }
 
     /// <summary>Batch statistics into stats = [mean; invstd] and the running-statistics update, all on the device.</summary>
-    private static void BatchNormStatistics(Tensor x, Tensor stats, Tensor runningMean, Tensor runningVar, BatchNormShape shape, float momentum, float eps)
+    private static void BatchNormStatistics(Tensor x, Tensor stats, Tensor runningMean, Tensor runningVar, Tensor? numBatchesTracked,
+        BatchNormShape shape, float momentum, float eps)
     {
         var device = x.Device;
         int channels = shape.Channels, splits = BatchNormSplits(device, shape);
@@ -157,7 +164,8 @@ public static partial class Ops
             device.Kernels.Load<ArrayView<float>, ArrayView<float>, BatchNormShape, int>(BatchNormKernels.StatsBlocks)(
                 device.Stream, new KernelConfig(channels * splits, BatchNormKernels.GroupSize), x.View, partials.View, shape, splits);
         device.Run(BatchNormKernels.StatsFinalize, channels, partials.View, stats.View, runningMean.View, runningVar.View,
-            channels, splits, (float)(1.0 / count), (float)(1.0 / (count - 1)), eps, momentum, 1);
+            (numBatchesTracked ?? stats).View, channels, splits, (float)(1.0 / count), (float)(1.0 / (count - 1)), eps, momentum,
+            numBatchesTracked != null ? 2 : 1);
     }
 
     /// <summary>The CPU backward sums of a fused SiLU (no residual, no branch scale), its sigmoid read from the forward's output y.</summary>

@@ -11,21 +11,75 @@ public static partial class Ops
     /// The reference model's SqueezeExcitation(c, r): AdaptiveAvgPool3d(1) -> Conv3d(c, r, 1, bias) -> SiLU
     /// -> Conv3d(r, c, 1, bias) -> Sigmoid, then out = x * gate. Parameters in PyTorch's layout
     /// (<c>se.se.1.weight</c> (r, c, 1, 1, 1), <c>se.se.1.bias</c> (r), <c>se.se.3.weight</c> (c, r, 1, 1, 1),
-    /// <c>se.se.3.bias</c> (c)); 2-D weights (r, c) and (c, r) are accepted too. A 1x1x1 convolution of a
-    /// 1x1x1 map is a Linear layer over (N, C), so the two convolutions are Ops.Linear on views of the
-    /// weights; the gate is applied by the fused <see cref="ChannelScale"/>.
+    /// <c>se.se.3.bias</c> (c)); 2-D weights (r, c) and (c, r) are accepted too. One op with its own
+    /// backward, five launches each way (<see cref="SqueezeExcitationKernels"/>): the channel means, the
+    /// gate MLP in two launches, the channel scale; backward the per-channel sums of dy * x, the MLP's
+    /// gradients in two launches, and dx = dy * gate + dmean / voxels in one pass.
     /// </summary>
     public static Tensor SqueezeExcitation(Tensor x, Tensor w1, Tensor b1, Tensor w2, Tensor b2)
     {
         if (x.Rank < 3) throw new ArgumentException($"SqueezeExcitation needs (N, C, spatial...), got {x.ShapeText}");
-        int c = x.Dim(1), r = w1.Dim(0);
+        int n = x.Dim(0), c = x.Dim(1), r = w1.Dim(0);
         if (!IsPointwise(w1, r, c) || b1.Length != r || !IsPointwise(w2, c, r) || b2.Length != c)
             throw new ArgumentException($"SqueezeExcitation: for {c} channels expected weights ({r}, {c}, 1, 1, 1), ({c}, {r}, 1, 1, 1) " +
                 $"and biases ({r}), ({c}); got {w1.ShapeText}, {b1.ShapeText}, {w2.ShapeText}, {b2.ShapeText}");
-        var pooled = ChannelSum(x, mean: true, perSample: true);
-        var hidden = Silu(Linear(pooled, Reshape(w1, r, c), b1));
-        var gate = Sigmoid(Linear(hidden, Reshape(w2, c, r), b2));
-        return ChannelScale(x, gate);
+        var device = x.Device;
+        int inner = checked((int)(x.Length / ((long)n * c)));
+        var pooled = Tensor.Empty(device, n, c);
+        Reductions.ChannelSum<IdentityOp>(x.View, pooled.View, 1, n * c, inner, device, 1f / inner);
+        var hidden = Tensor.Empty(device, 2, n, r);  // pre-activation h, then a = SiLU(h)
+        device.Run(SqueezeExcitationKernels.Hidden, (long)n * r, pooled.View, w1.View, b1.View, hidden.View, n, c, r);
+        var gate = Tensor.Empty(device, n, c);
+        device.Run(SqueezeExcitationKernels.Gate, (long)n * c, hidden.View, w2.View, b2.View, gate.View, n, c, r);
+        var y = Tensor.Empty(device, x.Shape);
+        RunScale(x, gate, y, inner);
+
+        var node = Autograd.Record("squeeze_excitation", y, [x, w1, b1, w2, b2], dy =>
+        {
+            var dgate = Tensor.Empty(device, n, c);
+            ScaleBackward(x, gate, dy, null, dgate, n * c, inner);
+            var dh = Tensor.Empty(device, n, r);
+            var dw2 = Tensor.Empty(device, w2.Shape);
+            var db2 = Tensor.Empty(device, b2.Shape);
+            device.Run(SqueezeExcitationKernels.BackwardGate, (long)n * r + (long)c * r + c, hidden.View, gate.View, dgate.View, w2.View,
+                dh.View, dw2.View, db2.View, n, c, r);
+            var dpooled = Tensor.Empty(device, n, c);
+            var dw1 = Tensor.Empty(device, w1.Shape);
+            var db1 = Tensor.Empty(device, b1.Shape);
+            device.Run(SqueezeExcitationKernels.BackwardHidden, (long)n * c + (long)r * c + r, pooled.View, dh.View, w1.View,
+                dpooled.View, dw1.View, db1.View, n, c, r, 1f / inner);
+            if (x.RequiresGrad)
+            {
+                var dx = Tensor.Empty(device, x.Shape);
+                device.Run(SqueezeExcitationKernels.InputGrad, inner % 4 == 0 ? x.Length / 4 : x.Length, dy.View, gate.View, dpooled.View, dx.View, x.Length, inner);
+                Autograd.Accumulate(x, dx);
+            }
+            AccumulateIfNeeded(w1, dw1);
+            AccumulateIfNeeded(b1, db1);
+            AccumulateIfNeeded(w2, dw2);
+            AccumulateIfNeeded(b2, db2);
+        });
+        if (node != null)
+        {
+            node.Save(pooled);
+            node.Save(hidden);
+            node.Save(gate);
+        }
+        else
+        {
+            // The stream is in order: kernels already queued still read these buffers.
+            pooled.Dispose();
+            hidden.Dispose();
+            gate.Dispose();
+        }
+        return y;
+    }
+
+    /// <summary>Hands a computed gradient to a tensor that wants one, or returns the buffer to the pool.</summary>
+    private static void AccumulateIfNeeded(Tensor target, Tensor grad)
+    {
+        if (target.RequiresGrad) Autograd.Accumulate(target, grad);
+        else grad.Dispose();
     }
 
     private static bool IsPointwise(Tensor w, int outputs, int inputs) =>

@@ -25,10 +25,11 @@ public static partial class OpChecks
         yield return new GradCheck("channel_scale", [CheckInput.Normal(2, 3, 3, 4, 5), CheckInput.Constant([2, 3], r => CheckInput.Gaussian(r))],
             x => Ops.ChannelScale(x[0], x[1]), x => Reference.ScaleRows(x[0], x[1], 60)) { CoveredOps = ["ChannelScale"] };
 
-        const int c = 6, reduced = 2;
-        foreach (var spatial in new[] { new[] { 3, 4, 3 }, new[] { 3, 3, 3 } })
+        // (n, c, r, spatial): the reference's ratio r = c / 4 at a width where every dot product has many terms.
+        var shapes = new (int N, int C, int R, int[] Spatial)[] { (2, 6, 2, [3, 4, 3]), (2, 6, 2, [3, 3, 3]), (3, 40, 10, [2, 3, 4]), (1, 24, 6, [1, 1, 1]) };
+        foreach (var (n, c, reduced, spatial) in shapes)
         {
-            int n = 2, inner = spatial[0] * spatial[1] * spatial[2];
+            int inner = spatial[0] * spatial[1] * spatial[2];
             yield return new GradCheck("squeeze_excitation",
                 [CheckInput.Normal(n, c, spatial[0], spatial[1], spatial[2]), CheckInput.Normal(reduced, c, 1, 1, 1), CheckInput.Normal(reduced),
                     CheckInput.Normal(c, reduced, 1, 1, 1), CheckInput.Normal(c)],

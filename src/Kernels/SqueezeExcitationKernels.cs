@@ -1,0 +1,189 @@
+using ILGPU;
+
+namespace ILGpuNet.Kernels;
+
+/// <summary>
+/// Squeeze-excitation's gate MLP on the pooled channels, p (N, C) -> hidden r -> gate (N, C), and its
+/// backward, fused so a block costs a handful of launches instead of two Linear layers' worth (bias
+/// expansion, GEMM, activation, bias-gradient reductions). The matrices are tiny (N x C with C up to
+/// 1536 and r up to 64 in the reference), so each item is a plain dot product in a fixed order
+/// (deterministic); items are walked in chunks (Work.cs) with 64-bit counters.
+/// Layouts: w1 (r, C) and w2 (C, r) row-major as PyTorch stores the 1x1x1 convolutions;
+/// hidden (2, N, r) holds the pre-activation h and a = SiLU(h).
+/// </summary>
+public static class SqueezeExcitationKernels
+{
+    /// <summary>h[n, j] = b1[j] + sum_c w1[j, c] p[n, c]; a = SiLU(h). Items: N * r.</summary>
+    [Kernel]
+    public static void Hidden(ArrayView<float> pooled, ArrayView<float> w1, ArrayView<float> b1, ArrayView<float> hidden, int n, int c, int r, int chunk)
+    {
+        long items = (long)n * r, step = (long)Work.ThreadCount * chunk;
+        for (long start = (long)Work.ThreadIndex * chunk; start < items; start += step)
+        {
+            long end = Math.Min(start + chunk, items);
+            for (long i = start; i < end; i++)
+            {
+                int sample = (int)(i / r), j = (int)(i - (long)sample * r);
+                float h = b1[j];
+                int pRow = sample * c, wRow = j * c;
+                for (int k = 0; k < c; k++) h += w1[wRow + k] * pooled[pRow + k];
+                hidden[i] = h;
+                hidden[items + i] = h * SigmoidOp.Sigmoid(h);
+            }
+        }
+    }
+
+    /// <summary>gate[n, c] = sigmoid(b2[c] + sum_j w2[c, j] a[n, j]). Items: N * C.</summary>
+    [Kernel]
+    public static void Gate(ArrayView<float> hidden, ArrayView<float> w2, ArrayView<float> b2, ArrayView<float> gate, int n, int c, int r, int chunk)
+    {
+        long items = (long)n * c, activations = (long)n * r, step = (long)Work.ThreadCount * chunk;
+        for (long start = (long)Work.ThreadIndex * chunk; start < items; start += step)
+        {
+            long end = Math.Min(start + chunk, items);
+            for (long i = start; i < end; i++)
+            {
+                int sample = (int)(i / c), ch = (int)(i - (long)sample * c);
+                float z = b2[ch];
+                long aRow = activations + (long)sample * r;
+                int wRow = ch * r;
+                for (int j = 0; j < r; j++) z += w2[wRow + j] * hidden[aRow + j];
+                gate[i] = SigmoidOp.Sigmoid(z);
+            }
+        }
+    }
+
+    /// <summary>
+    /// From dgate (N, C): dz = dgate g (1 - g) is recomputed where needed. Items, in three ranges:
+    /// dh[n, j] = SiLU'(h[n, j]) sum_c w2[c, j] dz[n, c] (N * r items, into dh);
+    /// dw2[c, j] = sum_n dz[n, c] a[n, j] (C * r items); db2[c] = sum_n dz[n, c] (C items).
+    /// </summary>
+    [Kernel]
+    public static void BackwardGate(ArrayView<float> hidden, ArrayView<float> gate, ArrayView<float> dgate, ArrayView<float> w2,
+        ArrayView<float> dh, ArrayView<float> dw2, ArrayView<float> db2, int n, int c, int r, int chunk)
+    {
+        long hiddenItems = (long)n * r, weightItems = (long)c * r, items = hiddenItems + weightItems + c;
+        long step = (long)Work.ThreadCount * chunk;
+        for (long start = (long)Work.ThreadIndex * chunk; start < items; start += step)
+        {
+            long end = Math.Min(start + chunk, items);
+            for (long i = start; i < end; i++)
+            {
+                if (i < hiddenItems)
+                {
+                    int sample = (int)(i / r), j = (int)(i - (long)sample * r);
+                    float da = 0f;
+                    int row = sample * c;
+                    for (int k = 0; k < c; k++) da += w2[k * r + j] * GateGrad(gate[row + k], dgate[row + k]);
+                    float h = hidden[i], s = SigmoidOp.Sigmoid(h);
+                    dh[i] = da * s * (1f + h * (1f - s));
+                }
+                else if (i < hiddenItems + weightItems)
+                {
+                    long w = i - hiddenItems;
+                    int ch = (int)(w / r), j = (int)(w - (long)ch * r);
+                    float acc = 0f;
+                    for (int s = 0; s < n; s++) acc += GateGrad(gate[s * c + ch], dgate[s * c + ch]) * hidden[hiddenItems + s * r + j];
+                    dw2[w] = acc;
+                }
+                else
+                {
+                    int ch = (int)(i - hiddenItems - weightItems);
+                    float acc = 0f;
+                    for (int s = 0; s < n; s++) acc += GateGrad(gate[s * c + ch], dgate[s * c + ch]);
+                    db2[ch] = acc;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// From dh (N, r). Items, in three ranges: dpooled[n, c] = scale sum_j w1[j, c] dh[n, j] (N * C items;
+    /// scale = 1 / voxels folds in the mean's backward); dw1[j, c] = sum_n dh[n, j] p[n, c] (r * C items);
+    /// db1[j] = sum_n dh[n, j] (r items).
+    /// </summary>
+    [Kernel]
+    public static void BackwardHidden(ArrayView<float> pooled, ArrayView<float> dh, ArrayView<float> w1,
+        ArrayView<float> dpooled, ArrayView<float> dw1, ArrayView<float> db1, int n, int c, int r, float scale, int chunk)
+    {
+        long inputItems = (long)n * c, weightItems = (long)r * c, items = inputItems + weightItems + r;
+        long step = (long)Work.ThreadCount * chunk;
+        for (long start = (long)Work.ThreadIndex * chunk; start < items; start += step)
+        {
+            long end = Math.Min(start + chunk, items);
+            for (long i = start; i < end; i++)
+            {
+                if (i < inputItems)
+                {
+                    int sample = (int)(i / c), ch = (int)(i - (long)sample * c);
+                    float acc = 0f;
+                    int row = sample * r;
+                    for (int j = 0; j < r; j++) acc += w1[j * c + ch] * dh[row + j];
+                    dpooled[i] = acc * scale;
+                }
+                else if (i < inputItems + weightItems)
+                {
+                    long w = i - inputItems;
+                    int j = (int)(w / c), ch = (int)(w - (long)j * c);
+                    float acc = 0f;
+                    for (int s = 0; s < n; s++) acc += dh[s * r + j] * pooled[s * c + ch];
+                    dw1[w] = acc;
+                }
+                else
+                {
+                    int j = (int)(i - inputItems - weightItems);
+                    float acc = 0f;
+                    for (int s = 0; s < n; s++) acc += dh[s * r + j];
+                    db1[j] = acc;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// dx = dy * gate[row] + dpooled[row] for x viewed as (rows, inner): the scale's and the mean's
+    /// gradients in one pass. Launch over n / 4 items when inner % 4 == 0 (Float4), else over n.
+    /// </summary>
+    [Kernel]
+    public static void InputGrad(ArrayView<float> dy, ArrayView<float> gate, ArrayView<float> dpooled, ArrayView<float> dx, long n, int inner, int chunk)
+    {
+        long step = (long)Work.ThreadCount * chunk;
+        if ((inner & 3) == 0)
+        {
+            var dy4 = dy.Cast<Float4>();
+            var dx4 = dx.Cast<Float4>();
+            long n4 = n >> 2;
+            int inner4 = inner >> 2;
+            for (long start = (long)Work.ThreadIndex * chunk; start < n4; start += step)
+            {
+                long end = Math.Min(start + chunk, n4);
+                long row = start / inner4;
+                int col = (int)(start - row * inner4);
+                float g = gate[row], d = dpooled[row];
+                for (long i = start; i < end; i++)
+                {
+                    var v = dy4[i];
+                    dx4[i] = new Float4(v.X * g + d, v.Y * g + d, v.Z * g + d, v.W * g + d);
+                    if (++col == inner4 && i + 1 < end) { col = 0; row++; g = gate[row]; d = dpooled[row]; }
+                }
+            }
+        }
+        else
+        {
+            for (long start = (long)Work.ThreadIndex * chunk; start < n; start += step)
+            {
+                long end = Math.Min(start + chunk, n);
+                long row = start / inner;
+                int col = (int)(start - row * inner);
+                float g = gate[row], d = dpooled[row];
+                for (long i = start; i < end; i++)
+                {
+                    dx[i] = dy[i] * g + d;
+                    if (++col == inner && i + 1 < end) { col = 0; row++; g = gate[row]; d = dpooled[row]; }
+                }
+            }
+        }
+    }
+
+    private static float GateGrad(float g, float dg) => dg * g * (1f - g);
+}
