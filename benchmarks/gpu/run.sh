@@ -77,10 +77,11 @@ summary() {
 }
 
 # ---- what is there ------------------------------------------------------------------------------------
+[ -f "$BIN" ] && [ ! -x "$BIN" ] && chmod +x "$BIN"   # a carried file may lose its mode
 HAVE_BIN=1; [ -x "${BIN%% *}" ] || command -v "${BIN%% *}" >/dev/null 2>&1 || HAVE_BIN=0
 HAVE_PY=0; command -v python3 >/dev/null 2>&1 && HAVE_PY=1
 HAVE_TORCH=0; [ $HAVE_PY = 1 ] && python3 -c "import torch" 2>/dev/null && HAVE_TORCH=1
-NO_BIN="no ilgpunet at ${BIN%% *}: publish it into .gpu/"
+NO_BIN="no ilgpunet binary at ${BIN%% *}"
 NO_TORCH="PyTorch is not installed"
 BATCH_LIST=${BATCHES//,/ }
 # Known outputs of earlier runs would pass for this run's: remove them first.
@@ -89,7 +90,7 @@ rm -f "$LOG/train.json" "$LOG/ours.json" "$LOG/torch.json" "$LOG/opbench.json" "
 
 # ---- stages, most important first ---------------------------------------------------------------------
 devices_stage() {
-  [ $DRY = 1 ] || nvidia-smi --query-gpu=name,memory.total,clocks.sm,clocks.max.sm,driver_version --format=csv || true
+  [ $DRY = 1 ] || ! command -v nvidia-smi >/dev/null || nvidia-smi --query-gpu=name,memory.total,clocks.sm,clocks.max.sm,driver_version --format=csv || true
   [ $HAVE_BIN = 1 ] || { skip devices "$NO_BIN"; return; }
   stage devices devices.txt 30 0 $BIN devices
 }
