@@ -3,90 +3,187 @@
 # Here:   echo /.gpu/ >> .git/info/exclude
 #         dotnet publish src/Cli -c Release -r linux-x64 --self-contained -p:PublishSingleFile=true \
 #             -p:EnableCompressionInSingleFile=true -o .gpu
-# There:  benchmarks/gpu/run.sh            (CUDA: gradcheck, kernel and operator benchmarks, PyTorch on the same card)
-#         benchmarks/gpu/run.sh --dry-run  (the same steps on the CPU at small sizes, to test the script)
-# Outputs (text and JSON) go to $OUT or /tmp/ilgpunet-gpu. The model steps at the end share a time budget
-# (BUDGET_S, default 600 s on the GPU): each runs under `timeout`, and what no longer fits is reported as skipped.
+# There:  benchmarks/gpu/run.sh            (CUDA: the stages below, PyTorch on the same card, one comparison)
+#         benchmarks/gpu/run.sh --dry-run  (the same stages on the CPU at small sizes, to test the script)
+# Outputs (text and JSON) go to $OUT or /tmp/ilgpunet-gpu; the training run and its cohort to $WORK_DIR
+# (/tmp/ilgpunet-work: large files that must not travel back). The whole run stays within BUDGET_S
+# (540 s on the GPU, compilation included): stages run most important first, each under its own
+# timeout, and a stage that no longer fits is reported as skipped. Every stage prints
+# "STAGE name: ok|FAILED (exit N)|SKIPPED (reason)" and the table at the end lists them all.
+# Exit code 1 when a stage that ran failed; skipped stages do not fail the run.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-BIN=${ILGPUNET:-.gpu/ilgpunet}
+
+# ---- configuration ------------------------------------------------------------------------------------
+DRY=0; [ "${1:-}" = "--dry-run" ] && DRY=1
 LOG=${OUT:-/tmp/ilgpunet-gpu}
-mkdir -p "$LOG"
-if [ "${1:-}" = "--dry-run" ]; then
-  DEVICE=cpu; SIZE="--elements 1048576 --gemm 256 --repeats 5"
+WORK=${WORK_DIR:-/tmp/ilgpunet-work}
+BIN=${ILGPUNET:-.gpu/ilgpunet}
+RESERVE=20                                   # seconds kept back for the comparison at the end
+if [ $DRY = 1 ]; then
+  DEVICE=cpu; BUDGET=${BUDGET_S:-600}
+  GRID=32x40x32; BATCHES=2,1; TRAIN_BATCH=2; STEPS="--warmup 1 --steps 2"
+  TRAIN_SUBJECTS=20; TRAIN_WORKERS=2; TRAIN_EXTRA="--downsample 2"
+  OPSIZE="--batch 1 --repeats 2 --op 1x1x1"; KSIZE="--elements 1048576 --gemm 256 --repeats 5"
+  [ -x "$BIN" ] || BIN=src/Cli/bin/Release/net10.0/ilgpunet
   [ -x "$BIN" ] || BIN="dotnet run --project src/Cli -c Release --"
 else
-  DEVICE=cuda; SIZE="--elements 67108864 --gemm 4096 --repeats 20"
-  nvidia-smi --query-gpu=name,memory.total,clocks.sm,clocks.max.sm --format=csv || true
+  DEVICE=cuda; BUDGET=${BUDGET_S:-540}
+  GRID=91x109x91; BATCHES=32,8; TRAIN_BATCH=32; STEPS="--warmup 5 --steps 20"
+  TRAIN_SUBJECTS=${TRAIN_SUBJECTS:-200}; TRAIN_WORKERS=${TRAIN_WORKERS:-8}; TRAIN_EXTRA=""
+  OPSIZE="--batch 1,8 --repeats 20"; KSIZE="--elements 67108864 --gemm 4096 --repeats 20"
 fi
-status=0
-$BIN devices
-echo "== gradcheck on $DEVICE"
-$BIN gradcheck --device $DEVICE 2>&1 | tee "$LOG/gradcheck.txt" || status=1
-echo "== ILGpuNet kernels on $DEVICE"
-$BIN kernelbench --device $DEVICE $SIZE --json "$LOG/ours.json" 2>&1 | tee "$LOG/kernelbench.txt" || status=1
-echo "== PyTorch on the same device"
-if python3 -c "import torch" 2>/dev/null; then
-  PYTHONUNBUFFERED=1 python3 benchmarks/gpu/torch_kernels.py --device $DEVICE $SIZE --json "$LOG/torch.json" --ours "$LOG/ours.json" \
-    2>&1 | tee "$LOG/comparison.txt" || status=1
-else
-  echo "PyTorch is not installed here: no comparison"
-fi
+mkdir -p "$LOG" "$WORK"
 
-# ---- operators at the reference model's shapes: ilgpunet opbench and its PyTorch peer (torch_ops.py) ----
-if [ "$DEVICE" = cpu ]; then OPSIZE="--batch 1 --repeats 2 --op 1x1x1"; else OPSIZE="--batch 1,8 --repeats 20"; fi
-echo "== ILGpuNet operators on $DEVICE"
-$BIN opbench --device $DEVICE $OPSIZE --json "$LOG/opbench.json" 2>&1 | tee "$LOG/opbench.txt" || status=1
-echo "== PyTorch operators on the same device (strict FP32, then defaults)"
-if python3 -c "import torch" 2>/dev/null; then
-  PYTHONUNBUFFERED=1 python3 benchmarks/gpu/torch_ops.py --device $DEVICE $OPSIZE --json "$LOG/torch_ops.json" --ours "$LOG/opbench.json" \
-    2>&1 | tee "$LOG/torch_ops.txt" || status=1
-else
-  echo "PyTorch is not installed here: no operator comparison"
-fi
-# ---- end of the operator block ----
+# ---- stage bookkeeping --------------------------------------------------------------------------------
+NAMES=(); RESULTS=(); WALLS=(); COMPILES=(); NOTES=(); FAILED=0
 
-# ---- model benchmarks: roofline, ilgpunet bench, the PyTorch model, one comparison (benchmarks/gpu/README.md) ----
-if [ "${1:-}" = "--dry-run" ]; then
-  BUDGET=${BUDGET_S:-1800}; BATCHES="1"; GRID=32x40x32; STEPS="--warmup 1 --steps 2"; ROOF="--elements 1048576 --repeats 5"
-else
-  BUDGET=${BUDGET_S:-600}; BATCHES="8 32"; GRID=91x109x91; STEPS="--warmup 5 --steps 20"; ROOF=""
-fi
-# step NAME LOG CAP_S COMMAND...: runs COMMAND under timeout (its cap, or what is left of the budget), tees LOG.
-step() {
-  local name=$1 log=$2 cap=$3; shift 3
-  local left=$((BUDGET - SECONDS))
-  if [ "$left" -lt 15 ]; then echo "skipped: $name (time budget of ${BUDGET}s spent)"; return 0; fi
-  [ "$cap" -gt "$left" ] && cap=$left
-  echo "== $name (at most ${cap}s)"
-  timeout --kill-after=10 "$cap" "$@" 2>&1 | tee "$LOG/$log"
-  local rc=${PIPESTATUS[0]}
-  if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then echo "timed out: $name after ${cap}s"; status=1
-  elif [ "$rc" -ne 0 ]; then echo "failed: $name (exit $rc)"; status=1; fi
+# record NAME RESULT WALL COMPILE NOTE: one STAGE line now, one row of the table at the end.
+record() {
+  NAMES+=("$1"); RESULTS+=("$2"); WALLS+=("$3"); COMPILES+=("$4"); NOTES+=("$5")
+  echo "STAGE $1: $2"
+  case $2 in FAILED*) FAILED=1 ;; esac
 }
-step "roofline on $DEVICE" roofline.txt 60 $BIN roofline --device $DEVICE $ROOF --json "$LOG/roofline.json"
-HAVE_BENCH=0; $BIN --help 2>/dev/null | grep -qE '^ +bench( |$)' && HAVE_BENCH=1  # listed among the commands
-HAVE_TORCH=0; python3 -c "import torch" 2>/dev/null && HAVE_TORCH=1
-[ $HAVE_BENCH = 1 ] || echo "skipped: ilgpunet bench not available (every 'ilgpunet bench' step below)"
-[ $HAVE_TORCH = 1 ] || echo "skipped: PyTorch is not installed (every torch_model.py step below)"
-for b in $BATCHES; do
-  # --profile (a per-op-kind breakdown) only at the first batch size: it adds a few slower steps.
-  PROFILE=""; [ "$b" = "${BATCHES%% *}" ] && PROFILE="--profile"
-  [ $HAVE_BENCH = 1 ] && step "ilgpunet bench, batch $b, $GRID" bench-b$b.txt 150 \
-    $BIN bench --device $DEVICE --batch $b --grid $GRID $STEPS $PROFILE --json "$LOG/bench-b$b.json"
-  if [ $HAVE_TORCH = 1 ]; then
-    for precision in strict default; do
-      step "PyTorch model, $precision, batch $b, $GRID" torch-$precision-b$b.txt 90 env PYTHONUNBUFFERED=1 \
-        python3 benchmarks/gpu/torch_model.py --device $DEVICE --batch $b --grid $GRID $STEPS --precision $precision \
-        $([ $precision = strict ] && echo $PROFILE) --json "$LOG/torch-$precision-b$b.json"
-    done
+
+skip() { record "$1" "SKIPPED ($2)" - - ""; }
+
+# stage NAME LOGFILE CAP_S MIN_S COMMAND...: runs COMMAND under timeout (CAP_S, or what is left of the
+# budget less the reserve) and tees its output to $LOG/LOGFILE; skipped when fewer than MIN_S seconds are left.
+stage() {
+  local name=$1 log=$LOG/$2 cap=$3 min=$4; shift 4
+  local left=$((BUDGET - RESERVE - SECONDS))
+  if [ "$left" -lt "$min" ]; then skip "$name" "time budget: ${left}s left of ${BUDGET}s, needs ${min}s"; return 1; fi
+  [ "$cap" -gt "$left" ] && cap=$left
+  echo; echo "== $name (at most ${cap}s; ${left}s of the budget left)"
+  local start=$SECONDS
+  timeout --kill-after=10 "$cap" "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]} wall=$((SECONDS - start))
+  # The last "compiled N kernels in X s" line (bench prints the whole process's last).
+  local compile; compile=$(grep -oE 'compiled [0-9]+ kernels in [0-9.]+ s' "$log" | tail -n 1 | awk '{print $5}')
+  local note; note=$(grep -m 1 -E 'FAILED|^error|Exception|FAIL ' "$log" | cut -c 1-90)
+  if [ "$rc" -eq 0 ]; then record "$name" ok "$wall" "${compile:--}" ""
+  elif [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then record "$name" "FAILED (exit $rc: timed out after ${cap}s)" "$wall" "${compile:--}" "$note"
+  else record "$name" "FAILED (exit $rc)" "$wall" "${compile:--}" "$note"; fi
+  [ "$rc" -eq 0 ]
+}
+
+summary() {
+  echo; echo "== stages ($DEVICE, budget ${BUDGET}s, used ${SECONDS}s; outputs in $LOG)"
+  printf '%-22s %-52s %7s %10s  %s\n' stage result "wall s" "compile s" note
+  local i
+  for i in "${!NAMES[@]}"; do
+    printf '%-22s %-52s %7s %10s  %s\n' "${NAMES[$i]}" "${RESULTS[$i]}" "${WALLS[$i]}" "${COMPILES[$i]}" "${NOTES[$i]}"
+  done
+}
+
+# ---- what is there ------------------------------------------------------------------------------------
+[ -f "$BIN" ] && [ ! -x "$BIN" ] && chmod +x "$BIN"   # a carried file may lose its mode
+HAVE_BIN=1; [ -x "${BIN%% *}" ] || command -v "${BIN%% *}" >/dev/null 2>&1 || HAVE_BIN=0
+HAVE_PY=0; command -v python3 >/dev/null 2>&1 && HAVE_PY=1
+HAVE_TORCH=0; [ $HAVE_PY = 1 ] && python3 -c "import torch" 2>/dev/null && HAVE_TORCH=1
+NO_BIN="no ilgpunet binary at ${BIN%% *}"
+NO_TORCH="PyTorch is not installed"
+BATCH_LIST=${BATCHES//,/ }
+# Known outputs of earlier runs would pass for this run's: remove them first.
+for b in $BATCH_LIST; do rm -f "$LOG/bench-b$b.json" "$LOG/torch-strict-b$b.json" "$LOG/torch-default-b$b.json"; done
+rm -f "$LOG/train.json" "$LOG/ours.json" "$LOG/torch.json" "$LOG/opbench.json" "$LOG/torch_ops.json"
+
+# ---- stages, most important first ---------------------------------------------------------------------
+devices_stage() {
+  [ $DRY = 1 ] || ! command -v nvidia-smi >/dev/null || nvidia-smi --query-gpu=name,memory.total,clocks.sm,clocks.max.sm,driver_version --format=csv || true
+  [ $HAVE_BIN = 1 ] || { skip devices "$NO_BIN"; return; }
+  stage devices devices.txt 30 0 $BIN devices
+}
+
+gradcheck_stage() {
+  [ $HAVE_BIN = 1 ] || { skip gradcheck "$NO_BIN"; return; }
+  stage gradcheck gradcheck.txt 120 30 $BIN gradcheck --device $DEVICE
+}
+
+# Our model benchmark at every batch size in one process (the kernels compile once), the first batch size first.
+bench_stage() {
+  [ $HAVE_BIN = 1 ] || { skip bench "$NO_BIN"; return; }
+  stage bench bench.txt 180 60 $BIN bench --device $DEVICE --batch $BATCHES --grid $GRID $STEPS --profile \
+    --json "$LOG/bench-b{batch}.json"
+}
+
+# PyTorch's model at the same sizes: PRECISION strict (TF32 off, as we compute) or default.
+torch_model_stage() {
+  local precision=$1 cap=$2 profile=""
+  [ "$precision" = strict ] && profile=--profile
+  [ $HAVE_TORCH = 1 ] || { skip "torch model $precision" "$NO_TORCH"; return; }
+  stage "torch model $precision" "torch-$precision.txt" "$cap" 40 env PYTHONUNBUFFERED=1 python3 benchmarks/gpu/torch_model.py \
+    --device $DEVICE --batch $BATCHES --grid $GRID $STEPS --precision $precision $profile --json "$LOG/torch-$precision-b{batch}.json"
+}
+
+# `ilgpunet train` on a synthetic cohort, 2 epochs, the bench's model and batch: samples/s, data wait and
+# device memory (nvidia-smi sampled alongside) into train.json; the run folder stays in $WORK.
+train_stage() {
+  [ $HAVE_BIN = 1 ] || { skip train "$NO_BIN"; return; }
+  local run=$WORK/train-run mem=$LOG/train-memory.log sampler=""
+  rm -rf "$run"; rm -f "$mem"
+  if [ $DRY = 0 ] && command -v nvidia-smi >/dev/null 2>&1; then
+    nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -i 0 -lms 250 > "$mem" 2>/dev/null &
+    sampler=$!; sleep 1
   fi
-done
-echo "== comparison"
-JSONS=""
-for f in roofline $(for b in $BATCHES; do echo bench-b$b torch-strict-b$b torch-default-b$b; done) ours torch; do
-  [ -f "$LOG/$f.json" ] && JSONS="$JSONS $LOG/$f.json"
-done
-timeout 30 python3 benchmarks/gpu/compare.py $JSONS 2>&1 | tee "$LOG/compare.txt" || status=1
-echo "total ${SECONDS}s, outputs in $LOG"
-exit $status
+  stage train train.txt 240 90 $BIN train --device $DEVICE --grid $GRID --batch-size $TRAIN_BATCH --epochs 2 \
+    --width-mult 1 --subjects $TRAIN_SUBJECTS --reference-head --patience 0 --workers $TRAIN_WORKERS --cache "$WORK/cohort" --out "$run" $TRAIN_EXTRA
+  local rc=$?
+  [ -n "$sampler" ] && kill "$sampler" 2>/dev/null
+  [ -d "$run" ] || return $rc
+  mkdir -p "$LOG/train"
+  cp "$run"/metrics.csv "$run"/summary.json "$run"/config.json "$LOG/train/" 2>/dev/null
+  [ $HAVE_PY = 1 ] && python3 benchmarks/gpu/train_summary.py "$run" --memory-log "$mem" --grid $GRID --batch $TRAIN_BATCH \
+    --json "$LOG/train.json" | tee -a "$LOG/train.txt"
+  return $rc
+}
+
+ops_stages() {
+  if [ $HAVE_BIN = 1 ]; then
+    stage opbench opbench.txt 90 30 $BIN opbench --device $DEVICE $OPSIZE --json "$LOG/opbench.json"
+  else skip opbench "$NO_BIN"; fi
+  if [ $HAVE_TORCH = 1 ]; then
+    stage "torch ops" torch_ops.txt 90 30 env PYTHONUNBUFFERED=1 python3 benchmarks/gpu/torch_ops.py --device $DEVICE $OPSIZE \
+      --json "$LOG/torch_ops.json" --ours "$LOG/opbench.json"
+  else skip "torch ops" "$NO_TORCH"; fi
+}
+
+# Our kernels against the measured roofline (kernelbench measures it first and writes it into ours.json).
+kernel_stages() {
+  if [ $HAVE_BIN = 1 ]; then
+    stage kernelbench kernelbench.txt 90 30 $BIN kernelbench --device $DEVICE $KSIZE --json "$LOG/ours.json"
+  else skip kernelbench "$NO_BIN"; fi
+  if [ $HAVE_TORCH = 1 ]; then
+    stage "torch kernels" comparison.txt 60 20 env PYTHONUNBUFFERED=1 python3 benchmarks/gpu/torch_kernels.py --device $DEVICE $KSIZE \
+      --json "$LOG/torch.json" --ours "$LOG/ours.json"
+  else skip "torch kernels" "$NO_TORCH"; fi
+}
+
+# The Python side on hand-made JSON (missing files, missing keys, NaN): dry run only, no GPU needed.
+selftest_stage() {
+  [ $HAVE_PY = 1 ] || { skip "script self-test" "no python3"; return; }
+  stage "script self-test" selftest.txt 60 10 python3 benchmarks/gpu/test_scripts.py
+}
+
+# One table of everything that was measured; runs in the reserved time, whatever failed before.
+compare_stage() {
+  [ $HAVE_PY = 1 ] || { skip compare "no python3"; return; }
+  local files=() b
+  for b in $BATCH_LIST; do files+=("$LOG/bench-b$b.json" "$LOG/torch-strict-b$b.json" "$LOG/torch-default-b$b.json"); done
+  files+=("$LOG/train.json" "$LOG/opbench.json" "$LOG/ours.json" "$LOG/torch.json")
+  RESERVE=0
+  stage compare compare.txt 30 0 python3 benchmarks/gpu/compare.py "${files[@]}"
+}
+
+devices_stage
+gradcheck_stage
+bench_stage
+torch_model_stage strict 120
+train_stage
+torch_model_stage default 90
+ops_stages
+kernel_stages
+[ $DRY = 1 ] && selftest_stage
+compare_stage
+summary
+exit $FAILED

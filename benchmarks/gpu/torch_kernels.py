@@ -4,9 +4,12 @@
 Times with CUDA events (median of repeats after warm-up). GEMM in strict FP32 (TF32 off) and with
 PyTorch's TF32 on. Prints one comparison table against ILGpuNet's JSON when --ours is given.
 """
-import argparse, json, statistics, sys
+import argparse, json, os, statistics, sys
 
 import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchjson import fmt, load as load_json, ratio  # noqa: E402
 
 
 def median_ms(fn, repeats):
@@ -26,6 +29,17 @@ def median_ms(fn, repeats):
     for _ in range(repeats):
         t = time.perf_counter(); fn(); times.append((time.perf_counter() - t) * 1e3)
     return statistics.median(times)
+
+
+def comparison_line(name, r, ours):
+    """One row: PyTorch's figures, ours ("missing" when absent or NaN) and the time ratio torch / ours."""
+    mine = ours.get(name)
+    if mine is None and name.endswith(" (tf32)"):
+        mine = ours.get(name[:-7])
+    mine = mine or {}
+    ours_ms, ours_rate = fmt(mine.get("MedianMs"), 3, "missing"), fmt(mine.get("Rate"), 1, "")
+    return (f"{name:<28}{r['ms']:>10.3f}{r['rate']:>12.1f}{ours_ms:>10}{ours_rate:>12}{r['unit']:>9}"
+            f"{fmt(ratio(r['ms'], mine.get('MedianMs')), 2, ''):>17}")
 
 
 def main():
@@ -75,24 +89,13 @@ def main():
     if a.json:
         with open(a.json, "w") as f:
             json.dump(doc, f, indent=2)
-    ours = {}
-    copy_ours = None
-    if a.ours:
-        with open(a.ours) as f:
-            o = json.load(f)
-        for k in o["kernels"]:
-            ours[k["Kernel"]] = k
-        copy_ours = o.get("copyBytesPerSecond")
+    # Ours may be missing (kernelbench skipped or failed) or hold NaN: PyTorch's figures are printed regardless.
+    ours_doc = load_json(a.ours, "ours") if a.ours else None
+    ours = {k.get("Kernel"): k for k in (ours_doc or {}).get("kernels") or [] if isinstance(k, dict)}
     print(f"\nPyTorch {torch.__version__} on {doc['device']} vs ILGpuNet ({a.elements:,} floats, gemm {a.gemm})")
     print(f"{'kernel':<28}{'torch ms':>10}{'torch rate':>12}{'ours ms':>10}{'ours rate':>12}{'unit':>9}{'torch/ours time':>17}")
     for name, r in rows.items():
-        mine = ours.get(name)
-        if mine is None and name.endswith(" (tf32)"):
-            mine = ours.get(name[:-7])
-        if mine:
-            print(f"{name:<28}{r['ms']:>10.3f}{r['rate']:>12.1f}{mine['MedianMs']:>10.3f}{mine['Rate']:>12.1f}{r['unit']:>9}{r['ms'] / mine['MedianMs']:>17.2f}")
-        else:
-            print(f"{name:<28}{r['ms']:>10.3f}{r['rate']:>12.1f}{'':>10}{'':>12}{r['unit']:>9}")
+        print(comparison_line(name, r, ours))
     return 0
 
 

@@ -11,7 +11,7 @@ first (cudnn.benchmark picks its algorithms there), then timed steps with CUDA e
 --precision strict turns TF32 off for cuDNN and matmul (the FP32 arithmetic ILGpuNet does); default keeps
 PyTorch's defaults. --profile adds a per-op-kind breakdown from torch.profiler. JSON schema: README.md here.
 
-  python3 benchmarks/gpu/torch_model.py --batch 8 --precision strict --json torch-strict-b8.json
+  python3 benchmarks/gpu/torch_model.py --batch 32,8 --precision strict --json 'torch-strict-b{batch}.json'
   python3 benchmarks/gpu/torch_model.py --device cpu --grid 32x40x32 --batch 1 --warmup 1 --steps 2   # dry run
 """
 import argparse, json, math, os, statistics, sys, tempfile, time
@@ -182,7 +182,8 @@ def op_kind(name, shapes):
 
 
 def profile_breakdown(step, steps, cuda):
-    """ms per step by op kind: each aten op's self device time (CUDA) or self CPU time (CPU), summed by kind."""
+    """ms per step by op kind: each aten op's self device time (CUDA) or self CPU time (CPU), summed by kind;
+    and the kernel launches per step (device kernel events, memcpy/memset not counted; None on the CPU)."""
     from torch.profiler import ProfilerActivity, profile
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if cuda else [])
     with profile(activities=activities, record_shapes=True) as prof:
@@ -191,8 +192,11 @@ def profile_breakdown(step, steps, cuda):
         if cuda:
             torch.cuda.synchronize()
     totals = {k: 0.0 for k in KINDS}
+    launches = 0
     for e in prof.key_averages(group_by_input_shape=True):
         if getattr(e, "device_type", torch.autograd.DeviceType.CPU) != torch.autograd.DeviceType.CPU:
+            if not e.key.startswith(("Memcpy", "Memset")):
+                launches += e.count
             continue  # kernel rows repeat the time their op already carries as self device time
         if cuda:
             us = getattr(e, "self_device_time_total", None)
@@ -203,7 +207,8 @@ def profile_breakdown(step, steps, cuda):
         if us > 0 and not e.key.startswith("ProfilerStep"):
             totals[op_kind(e.key, e.input_shapes or [])] += us / 1e3 / steps
     total = sum(totals.values()) or 1.0
-    return [{"op": k, "ms": totals[k], "share": totals[k] / total} for k in KINDS if totals[k] > 0]
+    breakdown = [{"op": k, "ms": totals[k], "share": totals[k] / total} for k in KINDS if totals[k] > 0]
+    return breakdown, (launches / steps if cuda else None)
 
 
 # ---- benchmark ---------------------------------------------------------------------------------------------
@@ -263,31 +268,24 @@ def write_json(path, doc):
     os.replace(tmp, path)
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--device", choices=["cuda", "cpu"], default="cuda")
-    p.add_argument("--batch", type=int, default=8)
-    p.add_argument("--grid", default="91x109x91", help="input size DxHxW")
-    p.add_argument("--classes", type=int, default=2)
-    p.add_argument("--warmup", type=int, default=5)
-    p.add_argument("--steps", type=int, default=20)
-    p.add_argument("--precision", choices=["strict", "default"], default="strict")
-    p.add_argument("--profile", action="store_true", help="add a per-op-kind breakdown of the training step")
-    p.add_argument("--json", help="write the figures to this file")
-    a = p.parse_args()
-    grid = parse_grid(a.grid)
-    if a.batch < 1 or a.steps < 1 or a.warmup < 0 or a.classes < 1:
-        raise SystemExit("error: --batch, --steps and --classes must be >= 1, --warmup >= 0")
-    cuda = a.device == "cuda"
-    if cuda and not torch.cuda.is_available():
-        raise SystemExit("error: --device cuda but torch.cuda.is_available() is False")
-    flags = set_precision(a.precision, cuda)
+def parse_batches(text):
+    try:
+        batches = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        batches = []
+    if not batches or min(batches) < 1:
+        raise SystemExit(f"error: --batch expects comma-separated sizes >= 1 such as 32,8, got '{text}'")
+    return batches
+
+
+def bench(a, grid, batch, cuda, flags):
+    """The figures of one batch size (JSON schema in README.md here): a fresh model, optimizer and batch."""
     torch.manual_seed(0)
     model, parameters = build_model(a.classes, grid)
     model = model.to(a.device)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
-    x = torch.randn(a.batch, 1, *grid, device=a.device)
-    y = torch.randint(0, a.classes, (a.batch,), device=a.device)
+    x = torch.randn(batch, 1, *grid, device=a.device)
+    y = torch.randint(0, a.classes, (batch,), device=a.device)
 
     def train_step():
         optimizer.zero_grad(set_to_none=True)
@@ -300,12 +298,13 @@ def main():
             model(x)
 
     if cuda:
+        torch.cuda.empty_cache()
         torch.cuda.reset_peak_memory_stats()
     model.train()
     train_ms = timed(train_step, a.steps, a.warmup, cuda)
     peak = torch.cuda.max_memory_allocated() if cuda else None
     reserved = torch.cuda.max_memory_reserved() if cuda else None
-    breakdown = profile_breakdown(train_step, min(a.steps, 3), cuda) if a.profile else None
+    breakdown, launches = profile_breakdown(train_step, min(a.steps, 3), cuda) if a.profile else (None, None)
     model.eval()
     if cuda:
         torch.cuda.reset_peak_memory_stats()
@@ -320,33 +319,70 @@ def main():
         "precision": a.precision,
         **flags,
         "grid": list(grid),
-        "batch": a.batch,
+        "batch": batch,
         "classes": a.classes,
         "parameters": parameters,
         "warmup": a.warmup,
         "steps": a.steps,
         "train_step_ms_median": train_median,
         "train_step_ms": train_ms,
-        "samples_per_s": a.batch / (train_median * 1e-3),
+        "samples_per_s": batch / (train_median * 1e-3),
         "inference_ms_median": infer_median,
-        "inference_samples_per_s": a.batch / (infer_median * 1e-3),
+        "inference_samples_per_s": batch / (infer_median * 1e-3),
         "peak_memory_bytes": peak,
         "peak_reserved_bytes": reserved,
         "inference_peak_memory_bytes": infer_peak,
     }
     if breakdown is not None:
         doc["breakdown"] = breakdown
-    print(f"PyTorch {torch.__version__} on {doc['device']}, {a.precision} precision, batch {a.batch}, grid {a.grid}, "
+        doc["launches_per_step"] = launches
+    print(f"PyTorch {torch.__version__} on {doc['device']}, {a.precision} precision, batch {batch}, grid {a.grid}, "
           f"{parameters:,} parameters")
     print(f"  train step {train_median:9.2f} ms  ({doc['samples_per_s']:.1f} samples/s)")
     print(f"  inference  {infer_median:9.2f} ms  ({doc['inference_samples_per_s']:.1f} samples/s)")
     if peak is not None:
         print(f"  peak memory {peak / 2**30:.2f} GiB allocated ({reserved / 2**30:.2f} GiB reserved), inference {infer_peak / 2**30:.2f} GiB")
+    if launches is not None:
+        print(f"  kernel launches per training step: {launches:.0f}")
     for row in breakdown or []:
         print(f"  {row['op']:<18}{row['ms']:9.2f} ms {row['share']:7.1%}")
-    if a.json:
-        write_json(a.json, doc)
-    return 0
+    return doc
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--device", choices=["cuda", "cpu"], default="cuda")
+    p.add_argument("--batch", default="8", help="samples per step; comma-separated sizes (32,8) run one after another")
+    p.add_argument("--grid", default="91x109x91", help="input size DxHxW")
+    p.add_argument("--classes", type=int, default=2)
+    p.add_argument("--warmup", type=int, default=5)
+    p.add_argument("--steps", type=int, default=20)
+    p.add_argument("--precision", choices=["strict", "default"], default="strict")
+    p.add_argument("--profile", action="store_true", help="add a per-op-kind breakdown and the launches of a training step")
+    p.add_argument("--json", help="write the figures to this file; with several batch sizes its name must hold {batch}")
+    a = p.parse_args()
+    grid = parse_grid(a.grid)
+    batches = parse_batches(a.batch)
+    if a.steps < 1 or a.warmup < 0 or a.classes < 1:
+        raise SystemExit("error: --steps and --classes must be >= 1, --warmup >= 0")
+    if a.json and len(batches) > 1 and "{batch}" not in a.json:
+        raise SystemExit("error: --json: with several batch sizes the file name must hold {batch}")
+    cuda = a.device == "cuda"
+    if cuda and not torch.cuda.is_available():
+        raise SystemExit("error: --device cuda but torch.cuda.is_available() is False")
+    flags = set_precision(a.precision, cuda)
+    failed = 0
+    for batch in batches:
+        try:
+            doc = bench(a, grid, batch, cuda, flags)
+        except RuntimeError as e:  # torch.cuda.OutOfMemoryError included
+            # One batch size failing (device memory) must not cost the others their figures.
+            failed += 1
+            print(f"batch {batch} FAILED: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}", flush=True)
+            continue
+        if a.json:
+            write_json(a.json.replace("{batch}", str(batch)), doc)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -9,10 +9,13 @@ the CPU). Runs twice: strict FP32 (TF32 off for cuDNN and matmul) and PyTorch's 
 opbench columns; with --ours (opbench --json) also the time ratios PyTorch / ILGpuNet per op.
 `--device cpu` runs the same on the CPU (a dry run of the script).
 """
-import argparse, json, statistics, time
+import argparse, json, os, statistics, sys, time
 
 import torch
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchjson import fmt, load as load_json, ratio  # noqa: E402
 
 G = 1e9
 
@@ -120,6 +123,16 @@ def measure(case, batch, dev, repeats):
             "ForwardRate": rate(fwork, fms), "BackwardRate": rate(bwork, bms), "Unit": unit}
 
 
+def compare_cells(r, o):
+    """The ratio columns of one row (PyTorch time / ours: above 1 means ILGpuNet is faster), also kept in r;
+    "missing" where our row or one of its figures is absent or NaN."""
+    if not o:
+        return f"{'ours: missing':>19}"
+    r["ForwardRatio"] = ratio(r["ForwardMs"], o.get("ForwardMs"))
+    r["BackwardRatio"] = ratio(r["BackwardMs"], o.get("BackwardMs"))
+    return f"{fmt(r['ForwardRatio'], 2, 'missing'):>9} {fmt(r['BackwardRatio'], 2, 'missing'):>9}"
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--device", default="cuda")
@@ -131,10 +144,9 @@ def main():
     a = p.parse_args()
     dev = a.device
     batches = [int(x) for x in a.batch.split(",") if x]
-    ours = {}
-    if a.ours:
-        with open(a.ours) as f:
-            ours = {(r["Op"], r["Batch"]): r for r in json.load(f)["ops"]}
+    # Ours may be missing (opbench skipped or failed) or hold NaN: PyTorch's figures are printed regardless.
+    ours_doc = load_json(a.ours, "ours") if a.ours else None
+    ours = {(r.get("Op"), r.get("Batch")): r for r in (ours_doc or {}).get("ops") or [] if isinstance(r, dict)}
     modes = [("strict fp32", False), ("defaults", None)]
     doc = {"device": torch.cuda.get_device_name() if dev == "cuda" else "cpu", "torch": torch.__version__, "modes": {}}
     for mode, tf32 in modes:
@@ -146,22 +158,22 @@ def main():
         print(f"torch_ops on {doc['device']}, PyTorch {torch.__version__}, {mode} "
               f"(cudnn.allow_tf32={torch.backends.cudnn.allow_tf32}, matmul.allow_tf32={torch.backends.cuda.matmul.allow_tf32})")
         print(f"{'op':<28} {'shape':<32} {'fwd ms':>9} {'bwd ms':>9} {'fwd rate':>9} {'bwd rate':>9} {'unit':<8}"
-              + (f" {'fwd ratio':>9} {'bwd ratio':>9}" if ours else ""), flush=True)
+              + (f" {'fwd ratio':>9} {'bwd ratio':>9}" if a.ours else ""), flush=True)
         rows = []
         for b in batches:
             for case in cases(b, dev):
                 if a.op and a.op.lower() not in case[0].lower():
                     continue
-                r = measure(case, b, dev, a.repeats)
+                try:
+                    r = measure(case, b, dev, a.repeats)
+                except RuntimeError as e:  # device memory at this shape: the other ops still report
+                    print(f"{case[0]:<28} {case[1]:<32} FAILED: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}", flush=True)
+                    continue
                 rows.append(r)
                 line = (f"{r['Op']:<28} {r['Shape']:<32} {r['ForwardMs']:9.3f} {r['BackwardMs']:9.3f} "
                         f"{r['ForwardRate']:9.1f} {r['BackwardRate']:9.1f} {r['Unit']:<8}")
-                o = ours.get((r["Op"], b))
-                if o:
-                    # PyTorch time / ours: above 1 means ILGpuNet is faster.
-                    r["ForwardRatio"] = r["ForwardMs"] / o["ForwardMs"]
-                    r["BackwardRatio"] = r["BackwardMs"] / o["BackwardMs"] if o.get("BackwardMs") not in (None, "NaN") else float("nan")
-                    line += f" {r['ForwardRatio']:9.2f} {r['BackwardRatio']:9.2f}"
+                if a.ours:
+                    line += " " + compare_cells(r, ours.get((r["Op"], b)))
                 print(line, flush=True)
                 if dev == "cuda":
                     torch.cuda.empty_cache()

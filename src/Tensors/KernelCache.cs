@@ -15,8 +15,18 @@ public sealed partial class KernelCache(Accelerator accelerator)
     private readonly Dictionary<System.Reflection.MethodInfo, Delegate> profiled = new();
     private KernelProfiler? profiler;
 
+    private double compileSeconds;
+    private static long totalCount, totalTicks;
+
     /// <summary>Kernels compiled so far on this accelerator.</summary>
     public int Count { get { lock (loaded) return loaded.Count; } }
+
+    /// <summary>Wall seconds spent loading (compiling) this cache's kernels so far.</summary>
+    public double CompileSeconds { get { lock (loaded) return compileSeconds; } }
+
+    /// <summary>Kernels compiled and the wall seconds it took, over every cache of this process.</summary>
+    public static (long Count, double Seconds) ProcessTotal =>
+        (Interlocked.Read(ref totalCount), TimeSpan.FromTicks(Interlocked.Read(ref totalTicks)).TotalSeconds);
 
     /// <summary>While set, every launch is synchronised and timed per kernel (see <see cref="KernelProfiler"/>).</summary>
     public KernelProfiler? Profiler
@@ -30,12 +40,24 @@ public sealed partial class KernelCache(Accelerator accelerator)
         lock (loaded)
         {
             if (profiler != null && profiled.TryGetValue(kernel.Method, out var timed)) return (TLauncher)timed;
-            if (!loaded.TryGetValue(kernel.Method, out var cached)) loaded[kernel.Method] = cached = load();
+            if (!loaded.TryGetValue(kernel.Method, out var cached)) loaded[kernel.Method] = cached = TimedLoad(load);
             if (profiler == null) return (TLauncher)cached;
             var wrapped = profiler.Wrap(KernelProfiler.NameOf(kernel.Method), (TLauncher)cached);
             profiled[kernel.Method] = wrapped;
             return wrapped;
         }
+    }
+
+    // ILGPU compiles on load (IL -> IR -> PTX, then the driver's JIT on CUDA): every process pays it afresh.
+    private TLauncher TimedLoad<TLauncher>(Func<TLauncher> load)
+    {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        var launcher = load();
+        var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(start);
+        compileSeconds += elapsed.TotalSeconds;
+        Interlocked.Increment(ref totalCount);
+        Interlocked.Add(ref totalTicks, elapsed.Ticks);
+        return launcher;
     }
 
     public Action<AcceleratorStream, KernelConfig, T1> Load<T1>(Action<T1> kernel) where T1 : struct =>

@@ -28,6 +28,7 @@ internal static class GradcheckCommand
                 output.WriteLine($"{r.Op,-22} {Clip(r.Shape, 34),-34} {r.Variant,-17} {Err(r.ForwardError),10} {Err(r.BackwardError),10}  {(r.Passed ? "pass" : "FAIL " + r.Failure)}");
             }
             output.WriteLine(failed == 0 ? $"all {total} checks passed" : $"{failed} of {total} checks FAILED");
+            output.WriteLine(Training.Bench.CompileStats.Now());
             return failed == 0 ? 0 : 1;
         });
         return command;

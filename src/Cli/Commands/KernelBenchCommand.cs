@@ -26,6 +26,7 @@ internal static class KernelBenchCommand
             int reps = parse.GetValue(repeats);
             if (n < 1024 || n > int.MaxValue) throw new CliException("--elements must be between 1024 and 2^31-1");
             if (g < 0 || reps < 1) throw new CliException("--gemm must be >= 0 and --repeats >= 1");
+            var compiled = CompileStats.Now();
             var bench = new KernelBench(dev, reps);
             output.WriteLine($"kernelbench on {dev}");
             output.WriteLine($"{"kernel",-26} {"shape",-22} {"median ms",10} {"rate",10} {"unit",-8} {"of roofline",11}");
@@ -37,10 +38,16 @@ internal static class KernelBenchCommand
             }
             var peaks = bench.Peaks!;
             output.WriteLine(RooflineCommand.Describe(peaks));
+            var compile = CompileStats.Since(compiled);
+            output.WriteLine(compile);
             var file = parse.GetValue(json);
             if (file != null)
             {
-                var doc = new { device = dev.ToString(), copyBytesPerSecond = bench.CopyBytesPerSecond, roofline = RooflineCommand.Json(peaks), kernels = rows };
+                var doc = new
+                {
+                    device = dev.ToString(), copyBytesPerSecond = bench.CopyBytesPerSecond, roofline = RooflineCommand.Json(peaks), kernels = rows,
+                    compiled_kernels = compile.Kernels, compile_s = compile.Seconds,
+                };
                 AtomicFile.WriteAllText(file.FullName, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
             }
             return 0;

@@ -21,17 +21,9 @@ internal static class OpBenchCommand
         command.SetAction(parse =>
         {
             var dev = CommonOptions.Open(parse.GetValue(device)!);
-            int[] sizes;
-            try
-            {
-                sizes = parse.GetValue(batches)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray();
-            }
-            catch (FormatException)
-            {
-                throw new CliException($"--batch expects comma-separated integers, got '{parse.GetValue(batches)}'");
-            }
-            if (sizes.Length == 0 || sizes.Any(b => b < 1)) throw new CliException("--batch sizes must be >= 1");
+            int[] sizes = CommonOptions.ParseBatches(parse.GetValue(batches)!);
             if (parse.GetValue(repeats) < 1) throw new CliException("--repeats must be >= 1");
+            var compiled = CompileStats.Now();
             var bench = new OpBench(dev, parse.GetValue(repeats));
             output.WriteLine($"opbench on {dev}");
             output.WriteLine($"{"op",-28} {"shape",-32} {"fwd ms",9} {"bwd ms",9} {"fwd rate",9} {"bwd rate",9} unit");
@@ -42,9 +34,12 @@ internal static class OpBenchCommand
                     rows.Add(t);
                     output.WriteLine($"{t.Op,-28} {t.Shape,-32} {t.ForwardMs,9:F3} {t.BackwardMs,9:F3} {t.ForwardRate,9:F1} {t.BackwardRate,9:F1} {t.Unit}");
                 }
+            var compile = CompileStats.Since(compiled);
+            output.WriteLine(compile);
             var file = parse.GetValue(json);
             if (file != null)
-                AtomicFile.WriteAllText(file.FullName, JsonSerializer.Serialize(new { device = dev.ToString(), ops = rows },
+                AtomicFile.WriteAllText(file.FullName, JsonSerializer.Serialize(
+                    new { device = dev.ToString(), ops = rows, compiled_kernels = compile.Kernels, compile_s = compile.Seconds },
                     new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
             return 0;
         });

@@ -20,6 +20,7 @@ internal static class PtxCommand
             var dir = parse.GetValue(outDir);
             if (dir != null) Directory.CreateDirectory(dir.FullName);
             int ok = 0, failed = 0;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             foreach (var r in PtxCompiler.CompileAll(parse.GetValue(arch)!, parse.GetValue(filter)))
             {
                 if (!r.Ok)
@@ -31,7 +32,7 @@ internal static class PtxCommand
                 ok++;
                 if (dir != null) File.WriteAllText(Path.Combine(dir.FullName, r.Kernel + ".ptx"), r.Ptx);
             }
-            output.WriteLine($"{ok} kernels compiled for {parse.GetValue(arch)}, {failed} failed{(dir != null ? $", written to {dir.FullName}" : "")}");
+            output.WriteLine($"{ok} kernels compiled for {parse.GetValue(arch)} in {clock.Elapsed.TotalSeconds:F1} s, {failed} failed{(dir != null ? $", written to {dir.FullName}" : "")}");
             return failed == 0 ? 0 : 1;
         });
         return command;

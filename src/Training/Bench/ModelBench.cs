@@ -34,6 +34,13 @@ public sealed record ModelBenchResult
     [JsonPropertyName("peak_memory_bytes")] public long? PeakMemoryBytes { get; init; }
     [JsonPropertyName("peak_reserved_bytes")] public long? PeakReservedBytes { get; init; }
     [JsonPropertyName("breakdown")] public List<OpKindTime>? Breakdown { get; init; }
+
+    /// <summary>Kernel launches of one training step (counted in the profiled step; null without --profile).</summary>
+    [JsonPropertyName("launches_per_step")] public long? LaunchesPerStep { get; init; }
+
+    /// <summary>Kernels compiled during this benchmark and the wall seconds it took (in the warm-up steps).</summary>
+    [JsonPropertyName("compiled_kernels")] public long CompiledKernels { get; init; }
+    [JsonPropertyName("compile_s")] public double CompileSeconds { get; init; }
     [JsonPropertyName("kernels")] public List<KernelTime>? Kernels { get; init; }
 }
 
@@ -51,6 +58,7 @@ public static class ModelBench
 {
     public static ModelBenchResult Run(Device device, TrainConfig config, int batch, int warmup, int steps, bool profile, TextWriter? log = null)
     {
+        var compiled = CompileStats.Now();
         var rng = new RandomSource(config.Seed);
         using var model = RunModels.Create(config, device, rng);
         using var optimizer = new Adam(model.Parameters(), 1e-4);
@@ -96,6 +104,7 @@ public static class ModelBench
 
         List<OpKindTime>? breakdown = null;
         List<KernelTime>? kernels = null;
+        long? launches = null;
         if (profile)
         {
             var profiler = new KernelProfiler();
@@ -110,8 +119,10 @@ public static class ModelBench
                 device.Kernels.Profiler = null;
             }
             breakdown = OpKinds.Group(profiler.Totals);
+            launches = profiler.Totals.Values.Sum(k => k.Launches);
             kernels = profiler.Totals.OrderByDescending(k => k.Value.Ms).Select(k => new KernelTime(k.Key, k.Value.Ms, k.Value.Launches)).ToList();
         }
+        var compile = CompileStats.Since(compiled);
         return new ModelBenchResult
         {
             Device = device.Name,
@@ -131,6 +142,9 @@ public static class ModelBench
             PeakReservedBytes = peakHeld,
             Breakdown = breakdown,
             Kernels = kernels,
+            LaunchesPerStep = launches,
+            CompiledKernels = compile.Kernels,
+            CompileSeconds = compile.Seconds,
         };
     }
 

@@ -61,6 +61,45 @@ public class BenchCliTests
     }
 
     [Fact]
+    public void BenchRunsSeveralBatchSizesInOneProcessAndCountsLaunchesAndCompilation()
+    {
+        var dir = Directory.CreateTempSubdirectory("ilgpunet-bench-").FullName;
+        try
+        {
+            var pattern = Path.Combine(dir, "bench-b{batch}.json");
+            var (code, output, error) = Run("bench", "--device", "cpu", "--batch", "2,1", "--grid", "32x40x32", "--warmup", "1", "--steps", "1",
+                "--profile", "--json", pattern);
+            Assert.True(code == 0, output + error);
+            Assert.Matches(@"compiled \d+ kernels in [\d.]+ s \(whole process\)", output);
+            Assert.Contains("launches per training step:", output);
+            foreach (int b in new[] { 2, 1 })
+            {
+                var doc = ReadJson(Path.Combine(dir, $"bench-b{b}.json"));
+                Assert.Equal(b, doc.GetProperty("batch").GetInt32());
+                Assert.True(doc.GetProperty("launches_per_step").GetInt64() > 100);
+                Assert.True(doc.GetProperty("compile_s").GetDouble() >= 0);
+                Assert.True(doc.GetProperty("compiled_kernels").GetInt64() >= 0);
+                Assert.True(doc.GetProperty("samples_per_s").GetDouble() > 0);
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void BenchWithSeveralBatchSizesNeedsAPlaceholderInTheJsonName()
+    {
+        var (code, _, error) = Run("bench", "--device", "cpu", "--batch", "2,1", "--json", "bench.json");
+        Assert.Equal(2, code);
+        Assert.Contains("{batch}", error);
+        (code, _, error) = Run("bench", "--device", "cpu", "--batch", "2,x");
+        Assert.Equal(2, code);
+        Assert.Contains("--batch", error);
+    }
+
+    [Fact]
     public void BadSizesAreOneLineErrors()
     {
         var (code, _, error) = Run("roofline", "--device", "cpu", "--elements", "10");
