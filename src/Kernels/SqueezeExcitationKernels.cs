@@ -13,9 +13,10 @@ namespace ILGpuNet.Kernels;
 /// </summary>
 public static class SqueezeExcitationKernels
 {
-    /// <summary>h[n, j] = b1[j] + sum_c w1[j, c] p[n, c]; a = SiLU(h). Items: N * r.</summary>
+    /// <summary>h[n, j] = b1[j] + invVoxels sum_c w1[j, c] psum[n, c] (psum: channel sums, so p = psum / voxels); a = SiLU(h). Items: N * r.</summary>
     [Kernel]
-    public static void Hidden(ArrayView<float> pooled, ArrayView<float> w1, ArrayView<float> b1, ArrayView<float> hidden, int n, int c, int r, int chunk)
+    public static void Hidden(ArrayView<float> pooled, ArrayView<float> w1, ArrayView<float> b1, ArrayView<float> hidden, int n, int c, int r,
+        float invVoxels, int chunk)
     {
         long items = (long)n * r, step = (long)Work.ThreadCount * chunk;
         for (long start = (long)Work.ThreadIndex * chunk; start < items; start += step)
@@ -24,9 +25,10 @@ public static class SqueezeExcitationKernels
             for (long i = start; i < end; i++)
             {
                 int sample = (int)(i / r), j = (int)(i - (long)sample * r);
-                float h = b1[j];
+                float dot = 0f;
                 int pRow = sample * c, wRow = j * c;
-                for (int k = 0; k < c; k++) h += w1[wRow + k] * pooled[pRow + k];
+                for (int k = 0; k < c; k++) dot += w1[wRow + k] * pooled[pRow + k];
+                float h = b1[j] + dot * invVoxels;
                 hidden[i] = h;
                 hidden[items + i] = h * SigmoidOp.Sigmoid(h);
             }
@@ -98,13 +100,13 @@ public static class SqueezeExcitationKernels
     }
 
     /// <summary>
-    /// From dh (N, r). Items, in three ranges: dpooled[n, c] = scale sum_j w1[j, c] dh[n, j] (N * C items;
-    /// scale = 1 / voxels folds in the mean's backward); dw1[j, c] = sum_n dh[n, j] p[n, c] (r * C items);
-    /// db1[j] = sum_n dh[n, j] (r items).
+    /// From dh (N, r) and the channel sums psum (N, C). Items, in three ranges: dpooled[n, c] = invVoxels sum_j
+    /// w1[j, c] dh[n, j] (N * C items; the mean's backward folded in); dw1[j, c] = invVoxels sum_n dh[n, j] psum[n, c]
+    /// (r * C items); db1[j] = sum_n dh[n, j] (r items).
     /// </summary>
     [Kernel]
     public static void BackwardHidden(ArrayView<float> pooled, ArrayView<float> dh, ArrayView<float> w1,
-        ArrayView<float> dpooled, ArrayView<float> dw1, ArrayView<float> db1, int n, int c, int r, float scale, int chunk)
+        ArrayView<float> dpooled, ArrayView<float> dw1, ArrayView<float> db1, int n, int c, int r, float invVoxels, int chunk)
     {
         long inputItems = (long)n * c, weightItems = (long)r * c, items = inputItems + weightItems + r;
         long step = (long)Work.ThreadCount * chunk;
@@ -119,7 +121,7 @@ public static class SqueezeExcitationKernels
                     float acc = 0f;
                     int row = sample * r;
                     for (int j = 0; j < r; j++) acc += w1[j * c + ch] * dh[row + j];
-                    dpooled[i] = acc * scale;
+                    dpooled[i] = acc * invVoxels;
                 }
                 else if (i < inputItems + weightItems)
                 {
@@ -127,7 +129,7 @@ public static class SqueezeExcitationKernels
                     int j = (int)(w / c), ch = (int)(w - (long)j * c);
                     float acc = 0f;
                     for (int s = 0; s < n; s++) acc += dh[s * r + j] * pooled[s * c + ch];
-                    dw1[w] = acc;
+                    dw1[w] = acc * invVoxels;
                 }
                 else
                 {

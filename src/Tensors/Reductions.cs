@@ -45,6 +45,12 @@ public static class Reductions
         {
             // Enough items for every thread, each a long contiguous inner range.
             int splits = Math.Max(1, Math.Min(inner, (device.MaxThreads + channels - 1) / channels));
+            if (splits == 1 && scale == 1f)
+            {
+                // One partial per channel is the sum itself: no second pass.
+                device.Run(ReductionKernels.ChannelSumThreads<TOp>, channels, x, y, outer, channels, inner, 1);
+                return;
+            }
             using var partials = Tensor.Empty(device, channels * splits);
             device.Run(ReductionKernels.ChannelSumThreads<TOp>, (long)channels * splits, x, partials.View, outer, channels, inner, splits);
             device.Run(ReductionKernels.SumRows, channels, partials.View, y, channels, splits, scale);
@@ -54,11 +60,12 @@ public static class Reductions
             // About 8 groups per multiprocessor in all, each slice at least one block wide.
             int wanted = Math.Max(1, device.Accelerator.NumMultiprocessors * 8 / channels);
             int splits = Math.Max(1, Math.Min(wanted, inner / ReductionKernels.BlockSize));
-            using var partials = Tensor.Empty(device, channels * splits);
+            bool direct = splits == 1 && scale == 1f;  // one partial per channel is the sum itself
+            using var partials = direct ? null : Tensor.Empty(device, channels * splits);
             device.Kernels.Load<ArrayView<float>, ArrayView<float>, int, int, int, int>(ReductionKernels.ChannelSumBlocks<TOp>)(
                 device.Stream, new KernelConfig(channels * splits, ReductionKernels.BlockSize),
-                x, partials.View, outer, channels, inner, splits);
-            device.Run(ReductionKernels.SumRows, channels, partials.View, y, channels, splits, scale);
+                x, partials?.View ?? y, outer, channels, inner, splits);
+            if (!direct) device.Run(ReductionKernels.SumRows, channels, partials!.View, y, channels, splits, scale);
         }
     }
 }

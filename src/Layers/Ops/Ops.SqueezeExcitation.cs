@@ -25,10 +25,12 @@ public static partial class Ops
                 $"and biases ({r}), ({c}); got {w1.ShapeText}, {b1.ShapeText}, {w2.ShapeText}, {b2.ShapeText}");
         var device = x.Device;
         int inner = checked((int)(x.Length / ((long)n * c)));
+        // Channel sums, not means: the 1 / voxels is folded into the MLP kernels, so the sums need one pass only.
+        float invVoxels = 1f / inner;
         var pooled = Tensor.Empty(device, n, c);
-        Reductions.ChannelSum<IdentityOp>(x.View, pooled.View, 1, n * c, inner, device, 1f / inner);
+        Reductions.ChannelSum<IdentityOp>(x.View, pooled.View, 1, n * c, inner, device);
         var hidden = Tensor.Empty(device, 2, n, r);  // pre-activation h, then a = SiLU(h)
-        device.Run(SqueezeExcitationKernels.Hidden, (long)n * r, pooled.View, w1.View, b1.View, hidden.View, n, c, r);
+        device.Run(SqueezeExcitationKernels.Hidden, (long)n * r, pooled.View, w1.View, b1.View, hidden.View, n, c, r, invVoxels);
         var gate = Tensor.Empty(device, n, c);
         device.Run(SqueezeExcitationKernels.Gate, (long)n * c, hidden.View, w2.View, b2.View, gate.View, n, c, r);
         var y = Tensor.Empty(device, x.Shape);
@@ -47,7 +49,7 @@ public static partial class Ops
             var dw1 = Tensor.Empty(device, w1.Shape);
             var db1 = Tensor.Empty(device, b1.Shape);
             device.Run(SqueezeExcitationKernels.BackwardHidden, (long)n * c + (long)r * c + r, pooled.View, dh.View, w1.View,
-                dpooled.View, dw1.View, db1.View, n, c, r, 1f / inner);
+                dpooled.View, dw1.View, db1.View, n, c, r, invVoxels);
             if (x.RequiresGrad)
             {
                 var dx = Tensor.Empty(device, x.Shape);
@@ -140,10 +142,10 @@ public static partial class Ops
         {
             // Enough items for every thread, each a long contiguous slice of a row.
             int splits = Math.Max(1, Math.Min(units, (device.MaxThreads + rows - 1) / rows));
-            using var partials = Tensor.Empty(device, rows * splits);
-            device.Run(ChannelScaleKernels.ScaleBackwardThreads, (long)rows * splits, x.View, s.View, dy.View, dxView, partials.View,
+            using var partials = splits > 1 ? Tensor.Empty(device, rows * splits) : null;  // one split: its partial is ds
+            device.Run(ChannelScaleKernels.ScaleBackwardThreads, (long)rows * splits, x.View, s.View, dy.View, dxView, (partials ?? ds).View,
                 rows, inner, splits, writeDx);
-            device.Run(ReductionKernels.SumRows, rows, partials.View, ds.View, rows, splits, 1f);
+            if (partials != null) device.Run(ReductionKernels.SumRows, rows, partials.View, ds.View, rows, splits, 1f);
         }
         else
         {
@@ -154,10 +156,10 @@ public static partial class Ops
             int splits = Math.Max(1, Math.Min(sms * 64 / rows, units / (2 * warp)));
             int items = rows * splits;
             int groups = Math.Max(1, Math.Min((items + warpsPerGroup - 1) / warpsPerGroup, sms * 8));
-            using var partials = Tensor.Empty(device, items);
+            using var partials = splits > 1 ? Tensor.Empty(device, items) : null;  // one split: its partial is ds
             device.Kernels.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(ChannelScaleKernels.ScaleBackwardWarps)(
-                device.Stream, new KernelConfig(groups, group), x.View, s.View, dy.View, dxView, partials.View, rows, inner, splits, writeDx);
-            device.Run(ReductionKernels.SumRows, rows, partials.View, ds.View, rows, splits, 1f);
+                device.Stream, new KernelConfig(groups, group), x.View, s.View, dy.View, dxView, (partials ?? ds).View, rows, inner, splits, writeDx);
+            if (partials != null) device.Run(ReductionKernels.SumRows, rows, partials.View, ds.View, rows, splits, 1f);
         }
     }
 }
