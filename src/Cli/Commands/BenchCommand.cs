@@ -52,6 +52,7 @@ internal static class BenchCommand
                 foreach (var k in kinds) output.WriteLine(string.Create(inv, $"{k.Op,-20} {k.Ms,8:F2} {k.Share * 100,6:F1} %"));
                 output.WriteLine("slowest kernels                                              ms/step  launches");
                 foreach (var k in result.Kernels!.Take(12)) output.WriteLine(string.Create(inv, $"{k.Kernel,-60} {k.Ms,8:F2} {k.Launches,8}"));
+                output.WriteLine($"kernel launches per training step: {result.LaunchesPerStep} (optimizer step and gradient clipping: {result.OptimizerLaunchesPerStep})");
             }
             if (parse.GetValue(json) is { } file)
                 AtomicFile.WriteAllText(file.FullName, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));

@@ -35,6 +35,9 @@ public sealed record ModelBenchResult
     [JsonPropertyName("peak_reserved_bytes")] public long? PeakReservedBytes { get; init; }
     [JsonPropertyName("breakdown")] public List<OpKindTime>? Breakdown { get; init; }
     [JsonPropertyName("kernels")] public List<KernelTime>? Kernels { get; init; }
+    /// <summary>Kernel launches of one profiled training step, and those of the optimizer step and gradient clipping.</summary>
+    [JsonPropertyName("launches_per_step")] public long? LaunchesPerStep { get; init; }
+    [JsonPropertyName("optimizer_launches_per_step")] public long? OptimizerLaunchesPerStep { get; init; }
 }
 
 /// <summary>One kernel's time in a profiled step: the data to pick the next optimisation from.</summary>
@@ -42,13 +45,20 @@ public sealed record KernelTime([property: JsonPropertyName("kernel")] string Ke
     [property: JsonPropertyName("launches")] long Launches);
 
 /// <summary>
-/// Times whole training steps of the EfficientNet3d (forward, cross-entropy, backward, Adam) and eval-mode
+/// Times whole training steps of the EfficientNet3d (forward, cross-entropy, backward, gradient clipping at the
+/// trainer's default norm, Adam) and eval-mode
 /// inference on one fixed random batch already on the device, after warm-up (kernel compilation, pool
 /// filling); medians of synchronised steps. With <c>profile</c>, one more step runs under the
 /// <see cref="KernelProfiler"/> and its kernel times are grouped by op kind.
 /// </summary>
 public static class ModelBench
 {
+    /// <summary>The trainer's default --grad-clip: the bench step clips as a training step does.</summary>
+    public const float ClipNorm = 5f;
+
+    /// <summary>Profiler tags of the launches that update the parameters (optimizer step and gradient clipping).</summary>
+    public const string OptimizerTag = "optimizer", ClipTag = "grad_clip";
+
     public static ModelBenchResult Run(Device device, TrainConfig config, int batch, int warmup, int steps, bool profile, TextWriter? log = null)
     {
         var rng = new RandomSource(config.Seed);
@@ -64,7 +74,8 @@ public static class ModelBench
             var output = model.Forward(x);
             var loss = Ops.CrossEntropy(output.Logits!, targets);
             Autograd.Backward(loss);
-            optimizer.Step();
+            using (KernelProfiler.Tag(ClipTag)) GradClip.ClipGlobalNorm(optimizer.Parameters, ClipNorm);
+            using (KernelProfiler.Tag(OptimizerTag)) optimizer.Step();
             optimizer.ZeroGrad();
         }
         void Inference()
@@ -96,6 +107,7 @@ public static class ModelBench
 
         List<OpKindTime>? breakdown = null;
         List<KernelTime>? kernels = null;
+        long? launches = null, updateLaunches = null;
         if (profile)
         {
             var profiler = new KernelProfiler();
@@ -110,6 +122,8 @@ public static class ModelBench
                 device.Kernels.Profiler = null;
             }
             breakdown = OpKinds.Group(profiler.Totals);
+            launches = profiler.Totals.Sum(k => k.Value.Launches);
+            updateLaunches = profiler.Totals.Where(k => OpKinds.Of(k.Key) is OptimizerTag or ClipTag).Sum(k => k.Value.Launches);
             kernels = profiler.Totals.OrderByDescending(k => k.Value.Ms).Select(k => new KernelTime(k.Key, k.Value.Ms, k.Value.Launches)).ToList();
         }
         return new ModelBenchResult
@@ -131,6 +145,8 @@ public static class ModelBench
             PeakReservedBytes = peakHeld,
             Breakdown = breakdown,
             Kernels = kernels,
+            LaunchesPerStep = launches,
+            OptimizerLaunchesPerStep = updateLaunches,
         };
     }
 
