@@ -45,7 +45,7 @@ public sealed class FlatParameters : IDisposable
     /// <summary>
     /// Moves the parameters' data into one flat buffer (values copied on the device). Refused for an empty
     /// list, a parameter listed twice or already flattened by another live optimizer, parameters on
-    /// different devices, a parameter whose data reshaped views share, and more than 2^31 - 1 elements.
+    /// different devices, a parameter with live reshaped views (or that is one), and more than 2^31 - 1 elements.
     /// A gradient the parameters already have stays where it is (the next backward after it is released
     /// uses the slot).
     /// </summary>
@@ -65,7 +65,7 @@ public sealed class FlatParameters : IDisposable
             if (!seen.Add(p)) throw new ArgumentException($"{name} is listed twice");
             if (p.GradSlot != null) throw new ArgumentException($"{name} already belongs to another optimizer's flat buffer (dispose that optimizer first)");
             if (!ReferenceEquals(p.Device, device)) throw new ArgumentException($"{name} lives on {p.Device}, the first parameter on {device}");
-            if (p.SharesBuffer) throw new ArgumentException($"{name}: reshaped views share its data; create the optimizer before such views");
+            if (p.HasReshapes) throw new ArgumentException($"{name} has live reshaped views (or is one) that would not follow it into the flat buffer; create the optimizer before such views");
             offsets[i] = length;
             length += (p.Length + 3) / 4 * 4;
         }

@@ -18,6 +18,8 @@ public sealed class Tensor : IDisposable
     private Storage storage;  // replaced only by MoveInto
     private long offset;
     private Tensor? grad;
+    private Tensor? reshapeOf;  // the tensor whose data this reshaped view shows (views of views point to the first)
+    private int liveReshapes;   // undisposed reshaped views of this tensor
     private bool disposed;
 
     private Tensor(Device device, Storage storage, long offset, int[] shape)
@@ -170,7 +172,9 @@ public sealed class Tensor : IDisposable
         var resolved = ResolveShape(shape);
         ObjectDisposedException.ThrowIf(disposed, this);
         storage.AddRef();
-        return new Tensor(Device, storage, offset, resolved);
+        var source = reshapeOf ?? this;
+        Interlocked.Increment(ref source.liveReshapes);
+        return new Tensor(Device, storage, offset, resolved) { reshapeOf = source };
     }
 
     /// <summary>
@@ -191,8 +195,8 @@ public sealed class Tensor : IDisposable
     public bool SameDataAs(Tensor other) =>
         ReferenceEquals(storage, other.storage) && offset == other.offset && Length == other.Length;
 
-    /// <summary>Whether reshaped views or slices share this tensor's buffer.</summary>
-    internal bool SharesBuffer => storage.References != 1;
+    /// <summary>Whether this tensor is a reshaped view of a live tensor or has live reshaped views: moving it would leave them behind.</summary>
+    internal bool HasReshapes => liveReshapes > 0 || reshapeOf is { IsDisposed: false };
 
     /// <summary>Whether this tensor is the <paramref name="length"/> elements of <paramref name="whole"/> from <paramref name="start"/> on.</summary>
     internal bool IsSliceOf(Tensor whole, long start, long length) =>
@@ -202,13 +206,13 @@ public sealed class Tensor : IDisposable
     /// Moves this tensor's data into <paramref name="destination"/> at element <paramref name="start"/> (copied on
     /// the device) and makes this tensor a view there; its old buffer goes back to the pool. The tensor object
     /// stays the same, so whoever holds it (a module) sees the new place. Refused while reshaped views share
-    /// the old buffer: they would keep seeing the old data.
+    /// the tensor's data (or while it is such a view): they would keep seeing the old data.
     /// </summary>
     internal void MoveInto(Tensor destination, long start)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
-        if (SharesBuffer)
-            throw new InvalidOperationException($"{Name ?? ToString()}: cannot move a tensor whose data other views share");
+        if (HasReshapes)
+            throw new InvalidOperationException($"{Name ?? ToString()}: cannot move a tensor that has reshaped views or is one");
         using var target = destination.Slice(start, Shape);
         target.CopyFrom(this);
         target.storage.AddRef();
@@ -273,6 +277,7 @@ public sealed class Tensor : IDisposable
     {
         if (disposed) return;
         disposed = true;
+        if (reshapeOf != null) Interlocked.Decrement(ref reshapeOf.liveReshapes);
         storage.Release();
     }
 
@@ -284,8 +289,6 @@ public sealed class Tensor : IDisposable
         private int references = 1;
 
         public MemoryBuffer1D<float, Stride1D.Dense> Buffer { get; } = buffer;
-
-        public int References => Volatile.Read(ref references);
 
         public void AddRef() => Interlocked.Increment(ref references);
 
