@@ -277,4 +277,45 @@ public class FlatOptimizerTests
         Dispose(trained);
         Dispose(restored);
     }
+
+    [Fact]
+    public void SlicesAreAlignedViewsOfTheSameData()
+    {
+        using var t = TensorScope.Keep(Tensor.FromArray(Cpu, Enumerable.Range(0, 12).Select(i => (float)i).ToArray(), 12));
+        using var s = TensorScope.Keep(t.Slice(4, 2, 3));
+        Assert.Equal(4, s.Offset);
+        Assert.Equal([4f, 5f, 6f, 7f, 8f, 9f], s.ToArray());
+        s.Fill(-1f);
+        Assert.Equal(-1f, t.ToArray()[9]);
+        Assert.Equal(10f, t.ToArray()[10]);
+        using (var r = s.Reshape(6))
+        {
+            Assert.True(r.SameDataAs(s));
+            Assert.False(r.SameDataAs(t));
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => t.Slice(2, 2));  // not 16-byte aligned
+        Assert.Throws<ArgumentOutOfRangeException>(() => t.Slice(8, 5));  // past the end
+    }
+
+    [Fact]
+    public void AGradientThatAliasesTheAccumulatedOneIsRefused()
+    {
+        using var w = TensorScope.Keep(Tensor.Full(Cpu, 1f, 6));
+        w.RequiresGrad = true;
+        using var sgd = new Sgd([w], 0.1);
+        var g = Autograd.NewGradFor(w);
+        Assert.True(w.GradSlot!.Claimed);
+        g.Fill(2f);
+        Autograd.Accumulate(w, g);
+        Assert.Same(g, w.Grad);
+        var second = Autograd.NewGradFor(w);  // the slot is taken: a tensor of its own
+        Assert.False(w.GradSlot.Holds(second));
+        second.Fill(3f);
+        Autograd.Accumulate(w, second);
+        Assert.All(w.Grad!.ToArray(), v => Assert.Equal(5f, v));
+        using var alias = w.Grad.Reshape(2, 3);
+        Assert.Throws<InvalidOperationException>(() => Autograd.Accumulate(w, alias, owned: false));
+        sgd.ZeroGrad();
+        Assert.False(w.GradSlot.Claimed);
+    }
 }
