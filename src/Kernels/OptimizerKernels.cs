@@ -3,62 +3,77 @@ using ILGPU;
 namespace ILGpuNet.Kernels;
 
 /// <summary>
-/// Fused optimizer updates (one launch per parameter tensor, all state on the device) and the kernels
-/// of global gradient-norm clipping. The update kernels walk Float4 groups (launch over n/4 items) and
-/// thread 0 does the last n % 4 elements, like ElementwiseKernels. Hyperparameters that depend on the
-/// step (bias corrections) are computed in double on the host and passed as floats.
+/// Fused optimizer updates (all state on the device) and the kernels of global gradient-norm clipping.
+/// An update launch covers one parameter tensor or, in the normal case, an optimizer's whole flat buffer
+/// (every parameter at once: the update is elementwise with the same hyperparameters). The update kernels
+/// walk Float4 groups (launch over n/4 items) and thread 0 does the last n % 4 elements, like
+/// ElementwiseKernels; their counters are long, so n may reach int.MaxValue. Hyperparameters that depend on
+/// the step (bias corrections) are computed in double on the host and passed as floats. With
+/// <c>ScaleGrad</c> set, the gradient is first multiplied by scale[0] (the clipping coefficient, read from
+/// device memory) and stored back, exactly as a separate <see cref="ScaleByDeviceScalar"/> pass would.
 /// </summary>
 public static class OptimizerKernels
 {
     /// <summary>
-    /// torch.optim.SGD for one tensor: d = g + wd * p; with momentum, buf = d on the parameter's first
-    /// step (<paramref name="first"/> = 1, no dampening) else momentum * buf + (1 - dampening) * d, and
+    /// torch.optim.SGD: d = g + wd * p; with momentum, buf = d on the parameter's first step
+    /// (<see cref="SgdHyper.First"/> = 1, no dampening) else momentum * buf + (1 - dampening) * d, and
     /// d = d + momentum * buf (nesterov) or d = buf; then p -= lr * d. With momentum 0 buf is never touched.
     /// 1 - dampening comes computed in double, as in PyTorch.
     /// </summary>
     [Kernel]
-    public static void SgdStep(ArrayView<float> p, ArrayView<float> g, ArrayView<float> buf,
-        float lr, float momentum, float oneMinusDampening, float weightDecay, int nesterov, int first, int n, int chunk)
+    public static void SgdStep(ArrayView<float> p, ArrayView<float> g, ArrayView<float> buf, ArrayView<float> scale, SgdHyper h, int n, int chunk)
     {
         var p4 = p.Cast<Float4>();
         var g4 = g.Cast<Float4>();
         var b4 = buf.Cast<Float4>();
-        int n4 = n >> 2, step = Work.ThreadCount * chunk;
-        bool useMomentum = momentum != 0f;
-        for (int start = Work.ThreadIndex * chunk; start < n4; start += step)
+        long n4 = n >> 2, step = (long)Work.ThreadCount * chunk;
+        bool useMomentum = h.Momentum != 0f, readBuffer = useMomentum && h.First == 0, scaled = h.ScaleGrad != 0;
+        float s = scaled ? scale[0] : 1f;
+        for (long start = (long)Work.ThreadIndex * chunk; start < n4; start += step)
         {
-            int end = Math.Min(start + chunk, n4);
-            for (int i = start; i < end; i++)
+            long end = Math.Min(start + chunk, n4);
+            for (long i = start; i < end; i++)
             {
                 var pv = p4[i];
                 var gv = g4[i];
-                var bv = useMomentum && first == 0 ? b4[i] : default;
-                var x = Sgd(pv.X, gv.X, bv.X, lr, momentum, oneMinusDampening, weightDecay, nesterov, first);
-                var y = Sgd(pv.Y, gv.Y, bv.Y, lr, momentum, oneMinusDampening, weightDecay, nesterov, first);
-                var z = Sgd(pv.Z, gv.Z, bv.Z, lr, momentum, oneMinusDampening, weightDecay, nesterov, first);
-                var w = Sgd(pv.W, gv.W, bv.W, lr, momentum, oneMinusDampening, weightDecay, nesterov, first);
+                if (scaled)
+                {
+                    gv = new Float4(s * gv.X, s * gv.Y, s * gv.Z, s * gv.W);
+                    g4[i] = gv;
+                }
+                var bv = readBuffer ? b4[i] : default;
+                var x = Sgd(pv.X, gv.X, bv.X, h);
+                var y = Sgd(pv.Y, gv.Y, bv.Y, h);
+                var z = Sgd(pv.Z, gv.Z, bv.Z, h);
+                var w = Sgd(pv.W, gv.W, bv.W, h);
                 p4[i] = new Float4(x.Param, y.Param, z.Param, w.Param);
                 if (useMomentum) b4[i] = new Float4(x.Buffer, y.Buffer, z.Buffer, w.Buffer);
             }
         }
         if (Work.ThreadIndex == 0)
-            for (int i = n4 << 2; i < n; i++)
+            for (long i = n4 << 2; i < n; i++)
             {
-                var r = Sgd(p[i], g[i], useMomentum && first == 0 ? buf[i] : 0f, lr, momentum, oneMinusDampening, weightDecay, nesterov, first);
+                float gi = g[i];
+                if (scaled)
+                {
+                    gi = s * gi;
+                    g[i] = gi;
+                }
+                var r = Sgd(p[i], gi, readBuffer ? buf[i] : 0f, h);
                 p[i] = r.Param;
                 if (useMomentum) buf[i] = r.Buffer;
             }
     }
 
-    private static SgdResult Sgd(float p, float g, float buf, float lr, float momentum, float oneMinusDampening, float weightDecay, int nesterov, int first)
+    private static SgdResult Sgd(float p, float g, float buf, SgdHyper h)
     {
-        float d = g + weightDecay * p;
-        if (momentum != 0f)
+        float d = g + h.WeightDecay * p;
+        if (h.Momentum != 0f)
         {
-            buf = first != 0 ? d : momentum * buf + oneMinusDampening * d;
-            d = nesterov != 0 ? d + momentum * buf : buf;
+            buf = h.First != 0 ? d : h.Momentum * buf + h.OneMinusDampening * d;
+            d = h.Nesterov != 0 ? d + h.Momentum * buf : buf;
         }
-        return new SgdResult(p - lr * d, buf);
+        return new SgdResult(p - h.LearningRate * d, buf);
     }
 
     private readonly struct SgdResult(float param, float buffer)
@@ -68,58 +83,70 @@ public static class OptimizerKernels
     }
 
     /// <summary>
-    /// torch.optim.Adam / AdamW for one tensor: p *= decay (AdamW: 1 - lr * wd, else 1); g += l2 * p
-    /// (Adam's weight_decay, else 0); m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
-    /// p -= stepSize * m / (sqrt(v) / bc2Sqrt + eps) with stepSize = lr / (1 - b1^t) and
-    /// bc2Sqrt = sqrt(1 - b2^t), in PyTorch's order of operations. The kernel takes 1 - b1 and 1 - b2
-    /// computed in double, as PyTorch does: 1f - 0.999f in float is off by 1.3e-5 relative.
+    /// torch.optim.Adam / AdamW: p *= decay (AdamW: 1 - lr * wd, else 1); g += l2 * p (Adam's weight_decay,
+    /// else 0); m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; p -= stepSize * m / (sqrt(v) / bc2Sqrt + eps)
+    /// with stepSize = lr / (1 - b1^t) and bc2Sqrt = sqrt(1 - b2^t), in PyTorch's order of operations. The
+    /// kernel takes 1 - b1 and 1 - b2 computed in double, as PyTorch does: 1f - 0.999f in float is off by
+    /// 1.3e-5 relative.
     /// </summary>
     [Kernel]
-    public static void AdamStep(ArrayView<float> p, ArrayView<float> g, ArrayView<float> m, ArrayView<float> v,
-        float oneMinusBeta1, float oneMinusBeta2, float eps, float stepSize, float bc2Sqrt, float l2, float decay, int n, int chunk)
+    public static void AdamStep(ArrayView<float> p, ArrayView<float> g, ArrayView<float> m, ArrayView<float> v, ArrayView<float> scale,
+        AdamHyper h, int n, int chunk)
     {
         var p4 = p.Cast<Float4>();
         var g4 = g.Cast<Float4>();
         var m4 = m.Cast<Float4>();
         var v4 = v.Cast<Float4>();
-        int n4 = n >> 2, step = Work.ThreadCount * chunk;
-        for (int start = Work.ThreadIndex * chunk; start < n4; start += step)
+        long n4 = n >> 2, step = (long)Work.ThreadCount * chunk;
+        bool scaled = h.ScaleGrad != 0;
+        float s = scaled ? scale[0] : 1f;
+        for (long start = (long)Work.ThreadIndex * chunk; start < n4; start += step)
         {
-            int end = Math.Min(start + chunk, n4);
-            for (int i = start; i < end; i++)
+            long end = Math.Min(start + chunk, n4);
+            for (long i = start; i < end; i++)
             {
                 var pv = p4[i];
                 var gv = g4[i];
+                if (scaled)
+                {
+                    gv = new Float4(s * gv.X, s * gv.Y, s * gv.Z, s * gv.W);
+                    g4[i] = gv;
+                }
                 var mv = m4[i];
                 var vv = v4[i];
-                var x = Adam(pv.X, gv.X, mv.X, vv.X, oneMinusBeta1, oneMinusBeta2, eps, stepSize, bc2Sqrt, l2, decay);
-                var y = Adam(pv.Y, gv.Y, mv.Y, vv.Y, oneMinusBeta1, oneMinusBeta2, eps, stepSize, bc2Sqrt, l2, decay);
-                var z = Adam(pv.Z, gv.Z, mv.Z, vv.Z, oneMinusBeta1, oneMinusBeta2, eps, stepSize, bc2Sqrt, l2, decay);
-                var w = Adam(pv.W, gv.W, mv.W, vv.W, oneMinusBeta1, oneMinusBeta2, eps, stepSize, bc2Sqrt, l2, decay);
+                var x = Adam(pv.X, gv.X, mv.X, vv.X, h);
+                var y = Adam(pv.Y, gv.Y, mv.Y, vv.Y, h);
+                var z = Adam(pv.Z, gv.Z, mv.Z, vv.Z, h);
+                var w = Adam(pv.W, gv.W, mv.W, vv.W, h);
                 p4[i] = new Float4(x.Param, y.Param, z.Param, w.Param);
                 m4[i] = new Float4(x.Mean, y.Mean, z.Mean, w.Mean);
                 v4[i] = new Float4(x.Variance, y.Variance, z.Variance, w.Variance);
             }
         }
         if (Work.ThreadIndex == 0)
-            for (int i = n4 << 2; i < n; i++)
+            for (long i = n4 << 2; i < n; i++)
             {
-                var r = Adam(p[i], g[i], m[i], v[i], oneMinusBeta1, oneMinusBeta2, eps, stepSize, bc2Sqrt, l2, decay);
+                float gi = g[i];
+                if (scaled)
+                {
+                    gi = s * gi;
+                    g[i] = gi;
+                }
+                var r = Adam(p[i], gi, m[i], v[i], h);
                 p[i] = r.Param;
                 m[i] = r.Mean;
                 v[i] = r.Variance;
             }
     }
 
-    private static AdamResult Adam(float p, float g, float m, float v,
-        float oneMinusBeta1, float oneMinusBeta2, float eps, float stepSize, float bc2Sqrt, float l2, float decay)
+    private static AdamResult Adam(float p, float g, float m, float v, AdamHyper h)
     {
-        p *= decay;
-        g += l2 * p;
-        m = (1f - oneMinusBeta1) * m + oneMinusBeta1 * g;
-        v = (1f - oneMinusBeta2) * v + oneMinusBeta2 * g * g;
-        float denom = MathF.Sqrt(v) / bc2Sqrt + eps;
-        return new AdamResult(p - stepSize * m / denom, m, v);
+        p *= h.Decay;
+        g += h.L2 * p;
+        m = (1f - h.OneMinusBeta1) * m + h.OneMinusBeta1 * g;
+        v = (1f - h.OneMinusBeta2) * v + h.OneMinusBeta2 * g * g;
+        float denom = MathF.Sqrt(v) / h.Bc2Sqrt + h.Eps;
+        return new AdamResult(p - h.StepSize * m / denom, m, v);
     }
 
     private readonly struct AdamResult(float param, float mean, float variance)
@@ -130,9 +157,10 @@ public static class OptimizerKernels
     }
 
     /// <summary>
-    /// Global-norm clipping, combine step (one item): norm[0] = sqrt(sum of squaredNorms[0..count)) and
-    /// coefficient[0] = min(1, maxNorm / (norm + 1e-6)), as torch.nn.utils.clip_grad_norm_. Runs on the
-    /// device so that the scaling reads the coefficient without a host round trip.
+    /// Global-norm clipping, combine step (one item): norm[0] = sqrt(sum of squaredNorms[0..count)), added in
+    /// index order, and coefficient[0] = min(1, maxNorm / (norm + 1e-6)), as torch.nn.utils.clip_grad_norm_.
+    /// squaredNorms are per-tensor sums of squares or the partial sums of one reduction over a flat gradient
+    /// buffer. Runs on the device so that the scaling reads the coefficient without a host round trip.
     /// </summary>
     [Kernel]
     public static void ClipCoefficient(ArrayView<float> squaredNorms, ArrayView<float> norm, ArrayView<float> coefficient,
@@ -149,23 +177,87 @@ public static class OptimizerKernels
         }
     }
 
+    /// <summary>Float4 groups summed into one partial before it joins a thread's total (SquaredNormPartials).</summary>
+    public const int SquaredNormBlock = 128;
+
+    /// <summary>
+    /// CPU accelerator, first pass of a flat gradient buffer's squared norm: partials[thread] = sum of x^2 over
+    /// the thread's contiguous Float4 chunks (four lanes, then blocks of <see cref="SquaredNormBlock"/> groups
+    /// added to the total, which keeps the float error near that of a pairwise sum); thread 0 adds the
+    /// n % 4 tail. Fixed owners and order: deterministic for a launch shape. Reading Float4 pays the CPU
+    /// accelerator's view checks once per four values (ReductionKernels.SumThreads reads one at a time).
+    /// CUDA uses the block reduction ReductionKernels.SumBlocks instead (a partial per thread would be too many).
+    /// </summary>
+    [Kernel]
+    public static void SquaredNormPartials(ArrayView<float> x, ArrayView<float> partials, int n, int chunk)
+    {
+        var x4 = x.Cast<Float4>();
+        long n4 = n >> 2, step = (long)Work.ThreadCount * chunk;
+        float total = 0f;
+        for (long start = (long)Work.ThreadIndex * chunk; start < n4; start += step)
+        {
+            long end = Math.Min(start + chunk, n4);
+            for (long block = start; block < end; block += SquaredNormBlock)
+            {
+                long stop = Math.Min(block + SquaredNormBlock, end);
+                float a = 0f, b = 0f, c = 0f, d = 0f;
+                for (long i = block; i < stop; i++)
+                {
+                    var v = x4[i];
+                    a += v.X * v.X;
+                    b += v.Y * v.Y;
+                    c += v.Z * v.Z;
+                    d += v.W * v.W;
+                }
+                total += (a + b) + (c + d);
+            }
+        }
+        if (Work.ThreadIndex == 0)
+            for (long i = n4 << 2; i < n; i++) total += x[i] * x[i];
+        partials[Work.ThreadIndex] = total;
+    }
+
     /// <summary>x *= scale[0], the scale read from device memory (clipping coefficient).</summary>
     [Kernel]
     public static void ScaleByDeviceScalar(ArrayView<float> x, ArrayView<float> scale, int n, int chunk)
     {
         float s = scale[0];
         var x4 = x.Cast<Float4>();
-        int n4 = n >> 2, step = Work.ThreadCount * chunk;
-        for (int start = Work.ThreadIndex * chunk; start < n4; start += step)
+        long n4 = n >> 2, step = (long)Work.ThreadCount * chunk;
+        for (long start = (long)Work.ThreadIndex * chunk; start < n4; start += step)
         {
-            int end = Math.Min(start + chunk, n4);
-            for (int i = start; i < end; i++)
+            long end = Math.Min(start + chunk, n4);
+            for (long i = start; i < end; i++)
             {
                 var v = x4[i];
                 x4[i] = new Float4(s * v.X, s * v.Y, s * v.Z, s * v.W);
             }
         }
         if (Work.ThreadIndex == 0)
-            for (int i = n4 << 2; i < n; i++) x[i] = s * x[i];
+            for (long i = n4 << 2; i < n; i++) x[i] = s * x[i];
     }
+}
+
+/// <summary>Hyperparameters of one <see cref="OptimizerKernels.SgdStep"/> launch.</summary>
+public struct SgdHyper
+{
+    public float LearningRate, Momentum, OneMinusDampening, WeightDecay;
+
+    /// <summary>Nesterov momentum: 1 or 0.</summary>
+    public int Nesterov;
+
+    /// <summary>1 when the momentum buffers start this step (buf = d, nothing read), else 0.</summary>
+    public int First;
+
+    /// <summary>1: multiply the gradient by scale[0] first and store it back (fused clipping), else 0.</summary>
+    public int ScaleGrad;
+}
+
+/// <summary>Hyperparameters of one <see cref="OptimizerKernels.AdamStep"/> launch.</summary>
+public struct AdamHyper
+{
+    public float OneMinusBeta1, OneMinusBeta2, Eps, StepSize, Bc2Sqrt, L2, Decay;
+
+    /// <summary>1: multiply the gradient by scale[0] first and store it back (fused clipping), else 0.</summary>
+    public int ScaleGrad;
 }

@@ -79,8 +79,34 @@ public static class Autograd
     }
 
     /// <summary>
+    /// A tensor for <paramref name="target"/>'s gradient, to be filled completely by the caller (every element
+    /// written, nothing read) and handed to <see cref="Accumulate"/> right away: the target's free gradient slot
+    /// (a parameter in an optimizer's <see cref="FlatParameters"/>, or a reshape of one) when it has one, so the
+    /// gradient lands in the flat buffer without a copy; otherwise a new tensor.
+    /// </summary>
+    public static Tensor NewGradFor(Tensor target)
+    {
+        if (target.RequiresGrad && target.Grad == null && target.GradSlot is { Claimed: false } slot && slot.Parameter.Grad == null)
+        {
+            slot.Claimed = true;
+            var view = slot.View(target.Shape);
+            if (target.Device.PoisonNewTensors) view.Fill(float.NaN);
+            return view;
+        }
+        return Tensor.Empty(target.Device, target.Shape);
+    }
+
+    /// <summary>Lets a reshaped view of a parameter (Ops.Reshape) write its gradient into the parameter's slot.</summary>
+    public static void ShareGradSlot(Tensor view, Tensor source)
+    {
+        if (source.GradSlot != null && view.Length == source.Length) view.GradSlot = source.GradSlot;
+    }
+
+    /// <summary>
     /// Adds <paramref name="grad"/> into <paramref name="target"/>.Grad. With <paramref name="owned"/> the
-    /// gradient tensor is handed over (no copy when the target has none yet); otherwise it is copied.
+    /// gradient tensor is handed over (no copy when the target has none yet); otherwise it is copied. A
+    /// parameter's first gradient goes to its gradient slot: adopted when it is already there
+    /// (<see cref="NewGradFor"/>), copied there when the slot is free, kept where it is otherwise.
     /// </summary>
     public static void Accumulate(Tensor target, Tensor grad, bool owned = true)
     {
@@ -89,7 +115,17 @@ public static class Autograd
             throw new InvalidOperationException($"gradient {grad.ShapeText} does not match tensor {target.ShapeText} ({target.GradFn?.Name ?? "leaf"})");
         if (target.Grad == null)
         {
-            var g = owned ? grad : grad.Clone();
+            var slot = target.GradSlot;
+            Tensor g;
+            if (slot != null && slot.Holds(grad)) g = owned ? grad : grad.Reshape(grad.Shape);
+            else if (slot is { Claimed: false } && ReferenceEquals(slot.Parameter, target))
+            {
+                slot.Claimed = true;
+                g = slot.View(target.Shape);
+                g.CopyFrom(grad);
+                if (owned) grad.Dispose();
+            }
+            else g = owned ? grad : grad.Clone();
             if (!g.SameShape(target)) g = Reshaped(g, target.Shape);
             // Leaf gradients outlive the step's scope; intermediate ones are freed by Backward.
             if (target.IsLeaf) TensorScope.Keep(g);
@@ -97,6 +133,8 @@ public static class Autograd
         }
         else
         {
+            if (target.Grad.SameDataAs(grad))
+                throw new InvalidOperationException($"the new gradient of {target.Name ?? target.ShapeText} is the accumulated one's own buffer (NewGradFor's result must go to Accumulate before the next NewGradFor)");
             target.Grad.Axpby(1f, grad, 1f);
             if (owned) grad.Dispose();
         }

@@ -12,23 +12,34 @@ public static class Reductions
     /// <summary>y[0] = scale * sum of op(x[i]).</summary>
     public static void Sum<TOp>(ArrayView<float> x, ArrayView<float> y, Device device, float scale = 1f) where TOp : struct, IUnaryOp
     {
+        using var partials = SumPartials<TOp>(x, device);
+        device.Run(ReductionKernels.SumRows, 1, partials.View, y, 1, (int)partials.Length, scale);
+    }
+
+    /// <summary>
+    /// The first pass of <see cref="Sum{TOp}"/>: partial sums of op(x[i]) whose total, added in index order, is
+    /// the sum (one per thread on the CPU accelerator, one per group on CUDA). For callers that fold the second
+    /// pass into a kernel of their own (gradient clipping). The caller owns the result.
+    /// </summary>
+    public static Tensor SumPartials<TOp>(ArrayView<float> x, Device device) where TOp : struct, IUnaryOp
+    {
         int n = checked((int)x.Length);
         if (!device.UseBarrierKernels)
         {
             var plan = device.Plan(n);
             int threads = plan.Config.GridDim.X * plan.Config.GroupDim.X;
-            using var partials = Tensor.Empty(device, threads);
+            var partials = Tensor.Empty(device, threads);
             device.Kernels.Load<ArrayView<float>, ArrayView<float>, int, int>(ReductionKernels.SumThreads<TOp>)(
                 device.Stream, plan.Config, x, partials.View, n, plan.Chunk);
-            device.Run(ReductionKernels.SumRows, 1, partials.View, y, 1, threads, scale);
+            return partials;
         }
         else
         {
             int groups = (int)Math.Clamp((n + ReductionKernels.BlockSize - 1L) / ReductionKernels.BlockSize, 1, device.Accelerator.NumMultiprocessors * 8);
-            using var partials = Tensor.Empty(device, groups);
+            var partials = Tensor.Empty(device, groups);
             device.Kernels.Load<ArrayView<float>, ArrayView<float>, int>(ReductionKernels.SumBlocks<TOp>)(
                 device.Stream, new KernelConfig(groups, ReductionKernels.BlockSize), x, partials.View, n);
-            device.Run(ReductionKernels.SumRows, 1, partials.View, y, 1, groups, scale);
+            return partials;
         }
     }
 

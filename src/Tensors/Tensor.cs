@@ -6,21 +6,27 @@ namespace ILGpuNet.Tensors;
 
 /// <summary>
 /// A float32 tensor in contiguous row-major (NCDHW) layout: shape on the host, data on the device in a
-/// pooled buffer. Reshapes share the buffer (reference counted); <see cref="Dispose"/> returns it to the
-/// pool once no view uses it. Autograd state (<see cref="Grad"/>, <see cref="GradFn"/>) lives here; the
+/// pooled buffer, from <see cref="Offset"/> on (0 unless the tensor is a <see cref="Slice"/> of a larger one,
+/// e.g. a parameter living in an optimizer's <see cref="FlatParameters"/>). Reshapes and slices share the
+/// buffer (reference counted); <see cref="Dispose"/> returns it to the pool once no view uses it. Autograd state (<see cref="Grad"/>, <see cref="GradFn"/>) lives here; the
 /// differentiable ops that fill it live in ILGpuNet.Layers.
 /// </summary>
 public sealed class Tensor : IDisposable
 {
     public const int MaxRank = 5;
 
-    private readonly Storage storage;
+    private Storage storage;  // replaced only by MoveInto
+    private long offset;
+    private Tensor? grad;
+    private Tensor? reshapeOf;  // the tensor whose data this reshaped view shows (views of views point to the first)
+    private int liveReshapes;   // undisposed reshaped views of this tensor
     private bool disposed;
 
-    private Tensor(Device device, Storage storage, int[] shape)
+    private Tensor(Device device, Storage storage, long offset, int[] shape)
     {
         Device = device;
         this.storage = storage;
+        this.offset = offset;
         Shape = shape;
         Length = NumberOf(shape);
         TensorScope.Register(this);
@@ -52,17 +58,37 @@ public sealed class Tensor : IDisposable
         get
         {
             ObjectDisposedException.ThrowIf(disposed, this);
-            return storage.Buffer.View.SubView(0, Length);
+            return storage.Buffer.View.SubView(offset, Length);
         }
     }
+
+    /// <summary>Where this tensor's data starts in its buffer, in elements: always a multiple of 4 (16 bytes).</summary>
+    public long Offset => offset;
 
     public bool IsDisposed => disposed;
 
     /// <summary>Whether gradients flow to this tensor (leaf parameters, or results of ops on them).</summary>
     public bool RequiresGrad { get; set; }
 
-    /// <summary>The accumulated gradient (same shape), or null before the first backward pass.</summary>
-    public Tensor? Grad { get; set; }
+    /// <summary>
+    /// The accumulated gradient (same shape), or null before the first backward pass. Setting a parameter's
+    /// gradient to null frees its <see cref="GradSlot"/> for the next backward pass.
+    /// </summary>
+    public Tensor? Grad
+    {
+        get => grad;
+        set
+        {
+            grad = value;
+            if (value == null && GradSlot is { } slot && ReferenceEquals(slot.Parameter, this)) slot.Claimed = false;
+        }
+    }
+
+    /// <summary>
+    /// Where this tensor's gradient goes when it can (see <see cref="Autograd.NewGradFor"/>): the parameter's
+    /// part of its optimizer's flat gradient buffer, shared by reshaped views of the parameter; null otherwise.
+    /// </summary>
+    public GradSlot? GradSlot { get; internal set; }
 
     /// <summary>The tape node that produced this tensor; null for leaves.</summary>
     public Node? GradFn { get; internal set; }
@@ -91,7 +117,7 @@ public sealed class Tensor : IDisposable
     public static Tensor Empty(Device device, params int[] shape)
     {
         long n = NumberOf(shape);
-        var t = new Tensor(device, new Storage(device.Pool, device.Pool.Rent(n)), (int[])shape.Clone());
+        var t = new Tensor(device, new Storage(device.Pool, device.Pool.Rent(n)), 0, (int[])shape.Clone());
         if (device.PoisonNewTensors) t.Fill(float.NaN);
         return t;
     }
@@ -144,8 +170,55 @@ public sealed class Tensor : IDisposable
     public Tensor Reshape(params int[] shape)
     {
         var resolved = ResolveShape(shape);
+        ObjectDisposedException.ThrowIf(disposed, this);
         storage.AddRef();
-        return new Tensor(Device, storage, resolved);
+        var source = reshapeOf ?? this;
+        Interlocked.Increment(ref source.liveReshapes);
+        return new Tensor(Device, storage, offset, resolved) { reshapeOf = source };
+    }
+
+    /// <summary>
+    /// A view of <paramref name="shape"/> over this tensor's data from element <paramref name="start"/> on (no
+    /// copy, no autograd). <paramref name="start"/> must be a multiple of 4 so that Float4 kernels stay aligned.
+    /// </summary>
+    public Tensor Slice(long start, params int[] shape)
+    {
+        long n = NumberOf(shape);
+        if (start < 0 || start % 4 != 0 || start + n > Length)
+            throw new ArgumentOutOfRangeException(nameof(start), $"slice [{start}, {start + n}) of {ShapeText}: the start must be a multiple of 4 and the slice inside the tensor");
+        ObjectDisposedException.ThrowIf(disposed, this);
+        storage.AddRef();
+        return new Tensor(Device, storage, offset + start, (int[])shape.Clone());
+    }
+
+    /// <summary>Whether both tensors are views of the very same elements (same buffer, offset and length).</summary>
+    public bool SameDataAs(Tensor other) =>
+        ReferenceEquals(storage, other.storage) && offset == other.offset && Length == other.Length;
+
+    /// <summary>Whether this tensor is a reshaped view of a live tensor or has live reshaped views: moving it would leave them behind.</summary>
+    internal bool HasReshapes => liveReshapes > 0 || reshapeOf is { IsDisposed: false };
+
+    /// <summary>Whether this tensor is the <paramref name="length"/> elements of <paramref name="whole"/> from <paramref name="start"/> on.</summary>
+    internal bool IsSliceOf(Tensor whole, long start, long length) =>
+        ReferenceEquals(storage, whole.storage) && offset == whole.offset + start && Length == length;
+
+    /// <summary>
+    /// Moves this tensor's data into <paramref name="destination"/> at element <paramref name="start"/> (copied on
+    /// the device) and makes this tensor a view there; its old buffer goes back to the pool. The tensor object
+    /// stays the same, so whoever holds it (a module) sees the new place. Refused while reshaped views share
+    /// the tensor's data (or while it is such a view): they would keep seeing the old data.
+    /// </summary>
+    internal void MoveInto(Tensor destination, long start)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (HasReshapes)
+            throw new InvalidOperationException($"{Name ?? ToString()}: cannot move a tensor that has reshaped views or is one");
+        using var target = destination.Slice(start, Shape);
+        target.CopyFrom(this);
+        target.storage.AddRef();
+        storage.Release();
+        storage = target.storage;
+        offset = target.offset;
     }
 
     public int[] ResolveShape(int[] shape)
@@ -204,6 +277,7 @@ public sealed class Tensor : IDisposable
     {
         if (disposed) return;
         disposed = true;
+        if (reshapeOf != null) Interlocked.Decrement(ref reshapeOf.liveReshapes);
         storage.Release();
     }
 

@@ -82,7 +82,7 @@ internal static class BenchCommand
         output.WriteLine(string.Create(inv, $"peak memory in use {result.PeakMemoryBytes / 1048576.0:F0} MiB (pool held {result.PeakReservedBytes / 1048576.0:F0} MiB); {result.CompiledKernels} kernels compiled in {result.CompileSeconds:F1} s during warm-up"));
         if (result.Breakdown is { } kinds)
         {
-            output.WriteLine($"launches per training step: {result.LaunchesPerStep}");
+            output.WriteLine($"kernel launches per training step: {result.LaunchesPerStep} (optimizer step and gradient clipping: {result.OptimizerLaunchesPerStep})");
             output.WriteLine("op kind              ms/step   share   (one profiled step, every launch synchronised)");
             foreach (var k in kinds) output.WriteLine(string.Create(inv, $"{k.Op,-20} {k.Ms,8:F2} {k.Share * 100,6:F1} %"));
             output.WriteLine("slowest kernels                                              ms/step  launches");

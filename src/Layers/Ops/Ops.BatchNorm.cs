@@ -83,8 +83,8 @@ public static partial class Ops
             if (sums && output != null) (partials, splits) = BatchNormBackwardSumsSiluFromOutput(x, output, dy, stats, weight, bias, shape, storeG ? dx : null);
             else if (sums) (partials, splits) = BatchNormBackwardSums<TAct>(x, dy, stats, weight, bias, branchScale, shape, storeG ? dx : null);
             using var coef = Tensor.Empty(device, 3, channels);
-            var dweight = Tensor.Empty(device, weight.Shape);
-            var dbias = Tensor.Empty(device, bias.Shape);
+            var dweight = Autograd.NewGradFor(weight);
+            var dbias = Autograd.NewGradFor(bias);
             device.Run(BatchNormKernels.BackwardFinalize, channels, (partials ?? coef).View, stats.View, weight.View, coef.View,
                 dweight.View, dbias.View, channels, splits, (float)(1.0 / count), training ? 1 : 0);
             partials?.Dispose();

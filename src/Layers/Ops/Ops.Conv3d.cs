@@ -49,10 +49,10 @@ public static partial class Ops
         var node = Autograd.Record("conv3d", y, inputs, dy =>
         {
             if (x.RequiresGrad) Autograd.Accumulate(x, Conv3dInputGrad(dy, weight, s, pointwise));
-            if (weight.RequiresGrad) Autograd.Accumulate(weight, Conv3dWeightGrad(x, xp, dy, weight.Shape, s, pointwise));
+            if (weight.RequiresGrad) Autograd.Accumulate(weight, Conv3dWeightGrad(x, xp, dy, weight, s, pointwise));
             if (bias != null && bias.RequiresGrad)
             {
-                var db = Tensor.Empty(device, bias.Shape);
+                var db = Autograd.NewGradFor(bias);
                 Reductions.ChannelSum<IdentityOp>(dy.View, db.View, s.N, s.Cout, s.OutSpatial, device);
                 Autograd.Accumulate(bias, db);
             }
@@ -188,10 +188,10 @@ public static partial class Ops
     /// voxels into partial sums (enough splits to fill the GPU; one per thread on the CPU accelerator), then
     /// added in split order. 1x1x1 on the CPU accelerator: one GEMM per sample, accumulated in sample order.
     /// </summary>
-    private static Tensor Conv3dWeightGrad(Tensor x, Tensor? xp, Tensor dy, int[] weightShape, Conv3dShape s, bool pointwise)
+    private static Tensor Conv3dWeightGrad(Tensor x, Tensor? xp, Tensor dy, Tensor weight, Conv3dShape s, bool pointwise)
     {
         var device = dy.Device;
-        var dw = Tensor.Empty(device, weightShape);
+        var dw = Autograd.NewGradFor(weight);
         int cinPg = s.CinPerGroup, coutPg = s.CoutPerGroup;
         int kdim = cinPg * s.KernelVolume, wLen = s.Cout * kdim;
         if (pointwise && !device.UseBarrierKernels)

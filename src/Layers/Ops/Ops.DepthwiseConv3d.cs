@@ -30,10 +30,10 @@ public static partial class Ops
         Autograd.Record("depthwise_conv3d", y, inputs, dy =>
         {
             if (x.RequiresGrad) Autograd.Accumulate(x, DepthwiseConv3dInputGrad(dy, weight, s));
-            if (weight.RequiresGrad) Autograd.Accumulate(weight, DepthwiseConv3dWeightGrad(x, dy, s));
+            if (weight.RequiresGrad) Autograd.Accumulate(weight, DepthwiseConv3dWeightGrad(x, dy, weight, s));
             if (bias != null && bias.RequiresGrad)
             {
-                var db = Tensor.Empty(device, bias.Shape);
+                var db = Autograd.NewGradFor(bias);
                 Reductions.ChannelSum<IdentityOp>(dy.View, db.View, s.N, s.Cout, s.OutSpatial, device);
                 Autograd.Accumulate(bias, db);
             }
@@ -76,10 +76,10 @@ public static partial class Ops
     }
 
     /// <summary>dL/dW (C, 1, KD, KH, KW) of the depthwise convolution: partial sums, then SumRows over the splits.</summary>
-    private static Tensor DepthwiseConv3dWeightGrad(Tensor x, Tensor dy, Conv3dShape s)
+    private static Tensor DepthwiseConv3dWeightGrad(Tensor x, Tensor dy, Tensor weight, Conv3dShape s)
     {
         var device = x.Device;
-        var dw = Tensor.Empty(device, s.Cout, 1, s.KD, s.KH, s.KW);
+        var dw = Autograd.NewGradFor(weight);  // (C, 1, KD, KH, KW); collapsing unit axes keeps the filter's size
         int taps = s.KernelVolume;
         int splits;
         if (device.UseBarrierKernels)

@@ -107,11 +107,12 @@ public static partial class Ops
         return g;
     }
 
-    /// <summary>A view with another shape; the gradient is reshaped back.</summary>
+    /// <summary>A view with another shape; the gradient is reshaped back (a parameter's view shares its gradient slot).</summary>
     public static Tensor Reshape(Tensor x, params int[] shape)
     {
         var y = x.Reshape(shape);
-        Autograd.Record("reshape", y, [x], dy => Autograd.Accumulate(x, dy.Reshape(x.Shape)));
+        if (Autograd.Record("reshape", y, [x], dy => Autograd.Accumulate(x, dy.Reshape(x.Shape))) != null)
+            Autograd.ShareGradSlot(y, x);
         return y;
     }
 }

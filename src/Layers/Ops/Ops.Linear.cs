@@ -19,7 +19,7 @@ public static partial class Ops
         {
             if (a.RequiresGrad)
             {
-                var da = Tensor.Empty(device, a.Shape);
+                var da = Autograd.NewGradFor(a);
                 // op(A) = dY op(B)^T; stored A = op(A) or its transpose.
                 if (!transA) Blas.Gemm(dy, false, b, !transB, da);
                 else Blas.Gemm(b, transB, dy, true, da);
@@ -27,7 +27,7 @@ public static partial class Ops
             }
             if (b.RequiresGrad)
             {
-                var db = Tensor.Empty(device, b.Shape);
+                var db = Autograd.NewGradFor(b);
                 // op(B) = op(A)^T dY; stored B = op(B) or its transpose.
                 if (!transB) Blas.Gemm(a, !transA, dy, false, db);
                 else Blas.Gemm(dy, true, a, transA, db);
@@ -74,13 +74,13 @@ public static partial class Ops
             }
             if (weight.RequiresGrad)
             {
-                var dw = Tensor.Empty(device, weight.Shape);
+                var dw = Autograd.NewGradFor(weight);
                 Blas.Gemm(dy, true, x, false, dw);
                 Autograd.Accumulate(weight, dw);
             }
             if (bias != null && bias.RequiresGrad)
             {
-                var db = Tensor.Empty(device, bias.Shape);
+                var db = Autograd.NewGradFor(bias);
                 Reductions.ChannelSum<IdentityOp>(dy.View, db.View, batch, outputs, 1, device);
                 Autograd.Accumulate(bias, db);
             }

@@ -21,17 +21,23 @@ public class Adam : Optimizer
 
     protected Adam(IReadOnlyList<Tensor> parameters, double learningRate, double beta1, double beta2, double eps,
         double weightDecay, bool decoupled)
-        : base(parameters, learningRate)
+        : base(Validated(parameters, beta1, beta2, eps, weightDecay), learningRate)
     {
-        if (beta1 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta1), beta1, "beta1 must be in [0, 1)");
-        if (beta2 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "beta2 must be in [0, 1)");
-        if (eps < 0) throw new ArgumentOutOfRangeException(nameof(eps), eps, "eps must be >= 0");
-        if (weightDecay < 0) throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "weight decay must be >= 0");
         Beta1 = beta1;
         Beta2 = beta2;
         Eps = eps;
         WeightDecay = weightDecay;
         DecoupledWeightDecay = decoupled;
+    }
+
+    /// <summary>Checks the hyperparameters before the base constructor moves the parameters into flat buffers.</summary>
+    private static IReadOnlyList<Tensor> Validated(IReadOnlyList<Tensor> parameters, double beta1, double beta2, double eps, double weightDecay)
+    {
+        if (beta1 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta1), beta1, "beta1 must be in [0, 1)");
+        if (beta2 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "beta2 must be in [0, 1)");
+        if (eps < 0) throw new ArgumentOutOfRangeException(nameof(eps), eps, "eps must be >= 0");
+        if (weightDecay < 0) throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "weight decay must be >= 0");
+        return parameters;
     }
 
     public double Beta1 { get; }
@@ -47,17 +53,28 @@ public class Adam : Optimizer
 
     protected override IReadOnlyList<string> StateSlots => [ExpAvg, ExpAvgSq];
 
-    protected override void Update(int index, Tensor parameter, Tensor grad, long step)
+    protected override void Update(int index, Tensor parameter, Tensor grad, long step) =>
+        Launch(parameter, grad, State(index, ExpAvg), State(index, ExpAvgSq), step, null);
+
+    protected override void UpdateFlat(FlatParameters flat, long step, Tensor? gradScale) =>
+        Launch(flat.Values, flat.Grads, FlatState(ExpAvg), FlatState(ExpAvgSq), step, gradScale);
+
+    private void Launch(Tensor p, Tensor g, Tensor m, Tensor v, long step, Tensor? gradScale)
     {
         double lr = LearningRate;
-        double stepSize = lr / (1 - Math.Pow(Beta1, step));
-        double bc2Sqrt = Math.Sqrt(1 - Math.Pow(Beta2, step));
-        double l2 = DecoupledWeightDecay ? 0 : WeightDecay;
-        double decay = DecoupledWeightDecay ? 1 - lr * WeightDecay : 1;
-        var m = State(index, ExpAvg);
-        var v = State(index, ExpAvgSq);
-        parameter.Device.Run(OptimizerKernels.AdamStep, parameter.Length / 4, parameter.View, grad.View, m.View, v.View,
-            (float)(1 - Beta1), (float)(1 - Beta2), (float)Eps, (float)stepSize, (float)bc2Sqrt, (float)l2, (float)decay, (int)parameter.Length);
+        var h = new AdamHyper
+        {
+            OneMinusBeta1 = (float)(1 - Beta1),
+            OneMinusBeta2 = (float)(1 - Beta2),
+            Eps = (float)Eps,
+            StepSize = (float)(lr / (1 - Math.Pow(Beta1, step))),
+            Bc2Sqrt = (float)Math.Sqrt(1 - Math.Pow(Beta2, step)),
+            L2 = (float)(DecoupledWeightDecay ? 0 : WeightDecay),
+            Decay = (float)(DecoupledWeightDecay ? 1 - lr * WeightDecay : 1),
+            ScaleGrad = gradScale != null ? 1 : 0,
+        };
+        // Without a scale the kernel never reads it; the parameter's view stands in.
+        p.Device.Run(OptimizerKernels.AdamStep, p.Length / 4, p.View, g.View, m.View, v.View, (gradScale ?? p).View, h, (int)p.Length);
     }
 }
 

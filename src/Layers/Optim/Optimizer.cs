@@ -3,17 +3,25 @@ using ILGpuNet.Tensors;
 namespace ILGpuNet.Layers.Optim;
 
 /// <summary>
-/// A first-order optimizer over a fixed list of parameter tensors, updating each with one fused kernel.
-/// Like PyTorch, parameters whose <see cref="Tensor.Grad"/> is null are skipped (their state and step
-/// count do not advance). State tensors (momentum, moments) are created on a parameter's first update,
-/// kept out of every <see cref="TensorScope"/> and freed by <see cref="Dispose"/>.
+/// A first-order optimizer over a fixed list of parameter tensors. The constructor moves the parameters'
+/// data into one flat buffer (<see cref="FlatParameters"/>: the tensor objects stay, a parameter may belong
+/// to one live optimizer only), with flat buffers of the same layout for the gradients and for each state
+/// slot. When every parameter has its gradient in its slot and all have taken the same number of steps (the
+/// normal case), <see cref="Step"/> updates them all with one launch; otherwise each parameter with a
+/// gradient gets its own launch, with PyTorch's semantics: parameters whose <see cref="Tensor.Grad"/> is null
+/// are skipped (their state and step count do not advance). Both paths do the same float arithmetic per
+/// element, so their results are identical bit for bit. State tensors (momentum, moments) are views of the
+/// flat state buffers, exist from a parameter's first update, and are freed by <see cref="Dispose"/>.
 /// </summary>
 public abstract class Optimizer : IDisposable
 {
     private readonly long[] parameterSteps;
     private readonly Dictionary<(int Index, string Slot), Tensor> state = new();
+    private readonly Dictionary<string, Tensor> flatState = new();
+    private readonly FlatParameters? flat;
     private bool disposed;
 
+    /// <summary>Subclasses validate their hyperparameters before calling this (it moves the parameters).</summary>
     protected Optimizer(IReadOnlyList<Tensor> parameters, double learningRate)
     {
         ArgumentNullException.ThrowIfNull(parameters);
@@ -21,9 +29,16 @@ public abstract class Optimizer : IDisposable
         Parameters = parameters.ToArray();
         LearningRate = learningRate;
         parameterSteps = new long[Parameters.Count];
+        flat = Parameters.Count > 0 ? FlatParameters.Create(Parameters) : null;
     }
 
     public IReadOnlyList<Tensor> Parameters { get; }
+
+    /// <summary>The flat buffers the parameters, their gradients and the state live in (null without parameters).</summary>
+    public FlatParameters? Flat => flat;
+
+    /// <summary>Whether the last <see cref="Step"/> updated every parameter with one launch over the flat buffers.</summary>
+    public bool LastStepWasFlat { get; private set; }
 
     /// <summary>The learning rate of the next <see cref="Step"/>; schedules set it before each step.</summary>
     public double LearningRate { get; set; }
@@ -41,11 +56,42 @@ public abstract class Optimizer : IDisposable
     public IReadOnlyList<string> StateSlotNames => StateSlots;
 
     /// <summary>Applies one update to every parameter that has a gradient (queued on the device, no synchronisation).</summary>
-    public void Step()
+    public void Step() => Step(gradScale: null);
+
+    /// <summary>
+    /// torch.nn.utils.clip_grad_norm_(Parameters, maxNorm) followed by <see cref="Step"/>, with the same
+    /// results. On the flat path the scaling is fused into the update (which also stores the clipped
+    /// gradients back): 3 launches in all. Returns the total norm before clipping (a new one-element tensor).
+    /// </summary>
+    public Tensor ClipGradNormAndStep(float maxNorm)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (!CanStepFlat())
+        {
+            var total = GradClip.ClipGlobalNorm(Parameters, maxNorm);
+            Step();
+            return total;
+        }
+        var (norm, coefficient) = GradClip.FlatNormAndCoefficient(flat!, maxNorm);
+        using (coefficient) Step(coefficient);
+        return norm;
+    }
+
+    /// <summary>The step; <paramref name="gradScale"/> (flat path only) multiplies the gradients first.</summary>
+    private void Step(Tensor? gradScale)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         using var noGrad = Autograd.NoGrad();
         StepCount++;
+        LastStepWasFlat = CanStepFlat();
+        if (LastStepWasFlat)
+        {
+            long step = parameterSteps[0] + 1;
+            Array.Fill(parameterSteps, step);
+            UpdateFlat(flat!, step, gradScale);
+            return;
+        }
+        if (gradScale != null) throw new InvalidOperationException("a fused gradient scale needs the flat step");
         for (int i = 0; i < Parameters.Count; i++)
         {
             var p = Parameters[i];
@@ -59,6 +105,32 @@ public abstract class Optimizer : IDisposable
 
     /// <summary>One parameter's update; <paramref name="step"/> counts this parameter's updates, 1 on its first.</summary>
     protected abstract void Update(int index, Tensor parameter, Tensor grad, long step);
+
+    /// <summary>
+    /// Every parameter's update in one launch over <paramref name="flat"/>'s buffers (and <see cref="FlatState"/>),
+    /// the same arithmetic per element as <see cref="Update"/>; <paramref name="step"/> is every parameter's count.
+    /// With <paramref name="gradScale"/>, the gradients are first multiplied by its one element and stored back.
+    /// </summary>
+    protected abstract void UpdateFlat(FlatParameters flat, long step, Tensor? gradScale);
+
+    /// <summary>
+    /// The flat step applies when every gradient is in its slot (then the flat gradient buffer holds exactly
+    /// this step's gradients), every parameter has taken the same number of steps and each state slot exists
+    /// for all parameters or for none (so one set of hyperparameters fits all).
+    /// </summary>
+    private bool CanStepFlat()
+    {
+        if (flat == null || !flat.AllGradsInSlots()) return false;
+        for (int i = 1; i < parameterSteps.Length; i++)
+            if (parameterSteps[i] != parameterSteps[0]) return false;
+        foreach (var slot in StateSlots)
+        {
+            bool first = HasState(0, slot);
+            for (int i = 1; i < Parameters.Count; i++)
+                if (HasState(i, slot) != first) return false;
+        }
+        return true;
+    }
 
     /// <summary>
     /// Clears the gradients, by default as PyTorch's zero_grad(set_to_none=True): the buffers go back to the
@@ -79,15 +151,25 @@ public abstract class Optimizer : IDisposable
     /// <summary>Whether parameter <paramref name="index"/> already has the state tensor <paramref name="slot"/>.</summary>
     protected bool HasState(int index, string slot) => state.ContainsKey((index, slot));
 
-    /// <summary>The state tensor of a parameter, created as zeros of the parameter's shape on first use.</summary>
+    /// <summary>
+    /// The state tensor of a parameter: its view of the slot's flat buffer, which starts as zeros (a parameter's
+    /// part is written only once its state exists, so it is still zero when the view is first asked for).
+    /// </summary>
     protected Tensor State(int index, string slot)
     {
         if (state.TryGetValue((index, slot), out var t)) return t;
-        var p = Parameters[index];
-        t = TensorScope.Keep(Tensor.Zeros(p.Device, p.Shape));
+        if (!flatState.TryGetValue(slot, out var buffer)) flatState[slot] = buffer = flat!.NewZeros();
+        t = TensorScope.Keep(flat!.ViewOf(buffer, index));
         t.Name = StateName(index, slot);
         state[(index, slot)] = t;
         return t;
+    }
+
+    /// <summary>A state slot's flat buffer, with every parameter's state tensor (created here where missing).</summary>
+    protected Tensor FlatState(string slot)
+    {
+        for (int i = 0; i < Parameters.Count; i++) State(i, slot);
+        return flatState[slot];
     }
 
     /// <summary>Checkpoint name of a state tensor: "{parameter index}.{slot}", as in PyTorch's optimizer state_dict.</summary>
@@ -143,6 +225,9 @@ public abstract class Optimizer : IDisposable
         disposed = true;
         foreach (var t in state.Values) t.Dispose();
         state.Clear();
+        foreach (var t in flatState.Values) t.Dispose();
+        flatState.Clear();
+        flat?.Dispose();
         GC.SuppressFinalize(this);
     }
 }

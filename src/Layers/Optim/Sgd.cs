@@ -14,16 +14,22 @@ public sealed class Sgd : Optimizer
 
     public Sgd(IReadOnlyList<Tensor> parameters, double learningRate, double momentum = 0, double dampening = 0,
         double weightDecay = 0, bool nesterov = false)
-        : base(parameters, learningRate)
+        : base(Validated(parameters, momentum, dampening, weightDecay, nesterov), learningRate)
+    {
+        Momentum = momentum;
+        Dampening = dampening;
+        WeightDecay = weightDecay;
+        Nesterov = nesterov;
+    }
+
+    /// <summary>Checks the hyperparameters before the base constructor moves the parameters into flat buffers.</summary>
+    private static IReadOnlyList<Tensor> Validated(IReadOnlyList<Tensor> parameters, double momentum, double dampening, double weightDecay, bool nesterov)
     {
         if (momentum < 0) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "momentum must be >= 0");
         if (weightDecay < 0) throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "weight decay must be >= 0");
         if (nesterov && (momentum <= 0 || dampening != 0))
             throw new ArgumentException("Nesterov momentum requires a momentum and zero dampening (as in PyTorch)");
-        Momentum = momentum;
-        Dampening = dampening;
-        WeightDecay = weightDecay;
-        Nesterov = nesterov;
+        return parameters;
     }
 
     public double Momentum { get; }
@@ -38,11 +44,30 @@ public sealed class Sgd : Optimizer
 
     protected override void Update(int index, Tensor parameter, Tensor grad, long step)
     {
-        var device = parameter.Device;
         bool first = Momentum != 0 && !HasState(index, MomentumBuffer);
-        // Without momentum the kernel never touches the buffer; the parameter's view stands in for it.
-        var buffer = Momentum != 0 ? State(index, MomentumBuffer).View : parameter.View;
-        device.Run(OptimizerKernels.SgdStep, parameter.Length / 4, parameter.View, grad.View, buffer,
-            (float)LearningRate, (float)Momentum, (float)(1 - Dampening), (float)WeightDecay, Nesterov ? 1 : 0, first ? 1 : 0, (int)parameter.Length);
+        Launch(parameter, grad, Momentum != 0 ? State(index, MomentumBuffer) : null, first, null);
+    }
+
+    protected override void UpdateFlat(FlatParameters flat, long step, Tensor? gradScale)
+    {
+        // The flat step runs only when the buffers exist for every parameter or for none.
+        bool first = Momentum != 0 && !HasState(0, MomentumBuffer);
+        Launch(flat.Values, flat.Grads, Momentum != 0 ? FlatState(MomentumBuffer) : null, first, gradScale);
+    }
+
+    private void Launch(Tensor p, Tensor g, Tensor? buffer, bool first, Tensor? gradScale)
+    {
+        var h = new SgdHyper
+        {
+            LearningRate = (float)LearningRate,
+            Momentum = (float)Momentum,
+            OneMinusDampening = (float)(1 - Dampening),
+            WeightDecay = (float)WeightDecay,
+            Nesterov = Nesterov ? 1 : 0,
+            First = first ? 1 : 0,
+            ScaleGrad = gradScale != null ? 1 : 0,
+        };
+        // Without momentum the kernel never touches the buffer, without a scale never reads it: the parameter's view stands in.
+        p.Device.Run(OptimizerKernels.SgdStep, p.Length / 4, p.View, g.View, (buffer ?? p).View, (gradScale ?? p).View, h, (int)p.Length);
     }
 }

@@ -14,8 +14,13 @@ public static partial class OpChecks
         yield return new OptimizerCheck(new OptimizerSettings("sgd", LearningRate: 0.05, Momentum: 0.8, Dampening: 0.3));
         yield return new OptimizerCheck(new OptimizerSettings("adam", LearningRate: 1e-2, WeightDecay: 1e-2));
         yield return new OptimizerCheck(new OptimizerSettings("adamw", LearningRate: 1e-2, WeightDecay: 0.1, Beta1: 0.8, Beta2: 0.99));
+        yield return new OptimizerCheck(new OptimizerSettings("sgd", LearningRate: 0.05, Momentum: 0.9, WeightDecay: 1e-2, Nesterov: true), slots: true);
+        yield return new OptimizerCheck(new OptimizerSettings("adam", LearningRate: 1e-2, WeightDecay: 1e-2), slots: true);
+        yield return new OptimizerCheck(new OptimizerSettings("adamw", LearningRate: 1e-2, WeightDecay: 0.1, Beta1: 0.8, Beta2: 0.99), slots: true);
         yield return new GradClipCheck(normOverMax: 2.5);
         yield return new GradClipCheck(normOverMax: 0.4);
+        yield return new GradClipCheck(normOverMax: 2.5, slots: true);
+        yield return new GradClipCheck(normOverMax: 0.4, slots: true);
     }
 }
 
@@ -55,14 +60,17 @@ public sealed record OptimizerSettings(string Kind, double LearningRate, double 
 /// parameters and new gradients every step (drawn in float64, rounded to float), tensors of odd sizes for
 /// the Float4 tails, one parameter without a gradient on step 3 (skipped, its step count stays behind) and
 /// a learning-rate change before step 4. ForwardError is the worst per-tensor relative error of the
-/// parameters; the state tensors (momentum, moments) must meet the same tolerance.
+/// parameters; the state tensors (momentum, moments) must meet the same tolerance. The gradients are
+/// tensors of their own (the per-parameter path) or, with <c>slots</c>, handed to Autograd.Accumulate, which
+/// puts them in the flat gradient buffer: steps 1-2 then take the one-launch flat path (checked), steps 3-5
+/// the per-parameter one (a parameter without a gradient, then unequal step counts).
 /// </summary>
-public sealed class OptimizerCheck(OptimizerSettings settings, double tolerance = 1e-5) : OpCheck
+public sealed class OptimizerCheck(OptimizerSettings settings, double tolerance = 1e-5, bool slots = false) : OpCheck
 {
     private static readonly int[] Sizes = [1, 7, 1001, 12];
     private const int Steps = 5;
 
-    public override string Name => settings.Kind;
+    public override string Name => settings.Kind + (slots ? "_flat" : "");
 
     public override string Shape => string.Join(" ", Sizes.Select(s => $"[{s}]")) + " " + settings;
 
@@ -87,9 +95,11 @@ public sealed class OptimizerCheck(OptimizerSettings settings, double tolerance 
             var grads = Sizes.Select(n => Tensor.Empty(device, n)).ToArray();
             using var optimizer = settings.Create(parameters);
             double lr = settings.LearningRate;
+            bool pathsAsExpected = true;
             for (int step = 1; step <= Steps; step++)
             {
                 if (step == 4) optimizer.LearningRate = lr = settings.LearningRate * 0.5;
+                if (slots) optimizer.ZeroGrad();  // releases the slot views (and frees the slots)
                 for (int k = 0; k < Sizes.Length; k++)
                 {
                     var g = Draw(rng, Sizes[k]);
@@ -99,11 +109,13 @@ public sealed class OptimizerCheck(OptimizerSettings settings, double tolerance 
                         continue;
                     }
                     grads[k].Upload(ToFloat(g));
-                    parameters[k].Grad = grads[k];
+                    if (slots) Autograd.Accumulate(parameters[k], grads[k], owned: false);  // copied into its slot
+                    else parameters[k].Grad = grads[k];
                     steps[k]++;
                     ReferenceStep(k, p[k], g, steps[k], lr, referenceState, momentum);
                 }
                 optimizer.Step();
+                pathsAsExpected &= optimizer.LastStepWasFlat == (slots && step < 3);
             }
 
             double paramError = 0;
@@ -114,13 +126,18 @@ public sealed class OptimizerCheck(OptimizerSettings settings, double tolerance 
                 stateError = Worst(stateError, deviceState.TryGetValue(name, out var t) ? RelativeError(t.ToArray(), expected) : double.NaN);
             bool sameNames = deviceState.Count == referenceState.Count;
             bool stepsMatch = optimizer.StepCount == Steps && optimizer.ParameterSteps.SequenceEqual(steps);
-            bool passed = paramError <= tolerance && stateError <= tolerance && sameNames && stepsMatch;
+            bool passed = paramError <= tolerance && stateError <= tolerance && sameNames && stepsMatch && pathsAsExpected;
             return new CheckResult(Name, Shape, GradCheck.VariantOf(device), paramError, double.NaN, passed,
-                passed ? null : $"tolerance {tolerance:G2}: state error {stateError:E2}, state names {(sameNames ? "match" : "differ")}, step counts {(stepsMatch ? "match" : "differ")}");
+                passed ? null : $"tolerance {tolerance:G2}: state error {stateError:E2}, state names {(sameNames ? "match" : "differ")}, " +
+                    $"step counts {(stepsMatch ? "match" : "differ")}, flat/per-parameter paths {(pathsAsExpected ? "as expected" : "not as expected")}");
         }
         finally
         {
-            foreach (var t in parameters) t.Grad = null;
+            foreach (var t in parameters)
+            {
+                t.Grad?.Dispose();  // slot views are kept out of the scope
+                t.Grad = null;
+            }
             device.PoisonNewTensors = poison;
         }
     }
@@ -157,13 +174,15 @@ public sealed class OptimizerCheck(OptimizerSettings settings, double tolerance 
 /// GradClip.ClipGlobalNorm against the float64 reference, with maxNorm set so that the total norm is
 /// <c>normOverMax</c> times it (above 1: clipped; below: untouched), one parameter without a gradient.
 /// ForwardError is the worst of the clipped gradients' and the returned norm's relative errors.
-/// Its sum of squares has a barrier (CUDA) variant, so the check also runs with the CUDA kernels.
+/// Its sum of squares has a barrier (CUDA) variant, so the check also runs with the CUDA kernels. With
+/// <c>slots</c> the parameters form a flat set and every one has its gradient in its slot: the flat path
+/// (one reduction over the flat gradient buffer with its zero padding, one scaling launch).
 /// </summary>
-public sealed class GradClipCheck(double normOverMax, double tolerance = 1e-5) : OpCheck
+public sealed class GradClipCheck(double normOverMax, double tolerance = 1e-5, bool slots = false) : OpCheck
 {
     private static readonly int[] Sizes = [1, 7, 1001, 12];
 
-    public override string Name => "clip_grad_norm";
+    public override string Name => "clip_grad_norm" + (slots ? "_flat" : "");
 
     public override string Shape => string.Join(" ", Sizes.Select(s => $"[{s}]")) + string.Format(CultureInfo.InvariantCulture, " norm/max={0:G3}", normOverMax);
 
@@ -183,21 +202,39 @@ public sealed class GradClipCheck(double normOverMax, double tolerance = 1e-5) :
         bool poison = device.PoisonNewTensors;
         device.PoisonNewTensors = true;
         var parameters = Array.Empty<Tensor>();
+        FlatParameters? flat = null;
         try
         {
             using var scope = new TensorScope();
-            // The last parameter has no gradient and must be skipped.
-            parameters = Sizes.Append(5).Select(n => Tensor.Zeros(device, n)).ToArray();
-            for (int k = 0; k < Sizes.Length; k++) parameters[k].Grad = Tensor.FromArray(device, OptimizerCheck.ToFloat(grads[k]), Sizes[k]);
+            // Per-tensor path: the last parameter has no gradient and must be skipped.
+            parameters = (slots ? Sizes : Sizes.Append(5)).Select(n => Tensor.Zeros(device, n)).ToArray();
+            if (slots)
+            {
+                foreach (var t in parameters) t.RequiresGrad = true;
+                flat = FlatParameters.Create(parameters);
+            }
+            for (int k = 0; k < Sizes.Length; k++)
+            {
+                var g = Tensor.FromArray(device, OptimizerCheck.ToFloat(grads[k]), Sizes[k]);
+                if (slots) Autograd.Accumulate(parameters[k], g);  // copied into the slot
+                else parameters[k].Grad = g;
+            }
+            bool flatPath = flat?.AllGradsInSlots() ?? false;
             var norm = GradClip.ClipGlobalNorm(parameters, maxNorm);
             double error = RelativeError(norm.ToArray(), [expectedNorm]);
             for (int k = 0; k < Sizes.Length; k++) error = OptimizerCheck.Worst(error, RelativeError(parameters[k].Grad!.ToArray(), expected[k]));
-            bool passed = error <= tolerance && parameters[^1].Grad == null;
-            return new CheckResult(Name, Shape, GradCheck.VariantOf(device), error, double.NaN, passed, passed ? null : $"tolerance {tolerance:G2}");
+            bool passed = error <= tolerance && (slots ? flatPath : parameters[^1].Grad == null);
+            return new CheckResult(Name, Shape, GradCheck.VariantOf(device), error, double.NaN, passed,
+                passed ? null : slots && !flatPath ? "the gradients did not land in their slots" : $"tolerance {tolerance:G2}");
         }
         finally
         {
-            foreach (var t in parameters) t.Grad = null;
+            foreach (var t in parameters)
+            {
+                t.Grad?.Dispose();  // slot views are kept out of the scope
+                t.Grad = null;
+            }
+            flat?.Dispose();
             device.PoisonNewTensors = poison;
         }
     }

@@ -247,6 +247,7 @@ public class CheckpointTests
                 var loss = Ops.MseLoss(model.Forward(Tensor.FromArray(Cpu, xs, 8, 4)), Tensor.FromArray(Cpu, ys, 8, 3));
                 Autograd.Backward(loss);
                 optimizer.Step();
+                Assert.True(optimizer.LastStepWasFlat);  // state saved from and loaded into the flat buffers
             }
         }
 
