@@ -41,13 +41,13 @@ public static partial class Ops
             var dgate = Tensor.Empty(device, n, c);
             ScaleBackward(x, gate, dy, null, dgate, n * c, inner);
             var dh = Tensor.Empty(device, n, r);
-            var dw2 = Tensor.Empty(device, w2.Shape);
-            var db2 = Tensor.Empty(device, b2.Shape);
+            var dw2 = Autograd.NewGradFor(w2);
+            var db2 = Autograd.NewGradFor(b2);
             device.Run(SqueezeExcitationKernels.BackwardGate, (long)n * r + (long)c * r + c, hidden.View, gate.View, dgate.View, w2.View,
                 dh.View, dw2.View, db2.View, n, c, r);
             var dpooled = Tensor.Empty(device, n, c);
-            var dw1 = Tensor.Empty(device, w1.Shape);
-            var db1 = Tensor.Empty(device, b1.Shape);
+            var dw1 = Autograd.NewGradFor(w1);
+            var db1 = Autograd.NewGradFor(b1);
             device.Run(SqueezeExcitationKernels.BackwardHidden, (long)n * c + (long)r * c + r, pooled.View, dh.View, w1.View,
                 dpooled.View, dw1.View, db1.View, n, c, r, invVoxels);
             if (x.RequiresGrad)

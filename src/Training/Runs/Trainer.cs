@@ -166,8 +166,8 @@ public sealed class Trainer : IDisposable
                 optimizer.LearningRate = rate;
                 var value = loss.Compute(model.Forward(batch.Input), batch.Targets);
                 Autograd.Backward(value);
-                if (config.GradClip > 0) GradClip.ClipGlobalNorm(optimizer.Parameters, (float)config.GradClip);
-                optimizer.Step();
+                if (config.GradClip > 0) optimizer.ClipGradNormAndStep((float)config.GradClip);
+                else optimizer.Step();
                 optimizer.ZeroGrad();
                 lossMonitor.Add(value, batch.Count, step);
                 step++;
