@@ -45,7 +45,7 @@ public static class Reductions
         {
             // Enough items for every thread, each a long contiguous inner range.
             int splits = Math.Max(1, Math.Min(inner, (device.MaxThreads + channels - 1) / channels));
-            using var partials = Tensor.Empty(device, channels * splits);
+            using var partials = Tensor.Empty(device, (long)channels * splits);
             device.Run(ReductionKernels.ChannelSumThreads<TOp>, (long)channels * splits, x, partials.View, outer, channels, inner, splits);
             device.Run(ReductionKernels.SumRows, channels, partials.View, y, channels, splits, scale);
         }
@@ -54,7 +54,7 @@ public static class Reductions
             // About 8 groups per multiprocessor in all, each slice at least one block wide.
             int wanted = Math.Max(1, device.Accelerator.NumMultiprocessors * 8 / channels);
             int splits = Math.Max(1, Math.Min(wanted, inner / ReductionKernels.BlockSize));
-            using var partials = Tensor.Empty(device, channels * splits);
+            using var partials = Tensor.Empty(device, (long)channels * splits);
             device.Kernels.Load<ArrayView<float>, ArrayView<float>, int, int, int, int>(ReductionKernels.ChannelSumBlocks<TOp>)(
                 device.Stream, new KernelConfig(channels * splits, ReductionKernels.BlockSize),
                 x, partials.View, outer, channels, inner, splits);

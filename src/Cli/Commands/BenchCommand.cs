@@ -41,8 +41,9 @@ internal static class BenchCommand
                 DepthMult = parse.GetValue(depth),
                 ReferenceHead = parse.GetValue(config) == "reference",
             };
+            CommonOptions.CheckBatch(RunModels.ModelConfig(run), b, $"--batch {b}");
             var dev = CommonOptions.Open(parse.GetValue(device)!);
-            var result = ModelBench.Run(dev, run, b, w, s, parse.GetValue(profile), output);
+            var result = CommonOptions.WithMemoryHint(() => ModelBench.Run(dev, run, b, w, s, parse.GetValue(profile), output), dev, b, "--batch", run.Grid);
             var inv = CultureInfo.InvariantCulture;
             output.WriteLine(string.Create(inv, $"training step: {result.TrainStepMsMedian:F1} ms median ({result.SamplesPerSecond:F1} samples/s); forward-only inference {result.InferenceMsMedian:F1} ms ({result.InferenceSamplesPerSecond:F1} samples/s)"));
             output.WriteLine(string.Create(inv, $"peak memory in use {result.PeakMemoryBytes / 1048576.0:F0} MiB (pool held {result.PeakReservedBytes / 1048576.0:F0} MiB)"));

@@ -48,7 +48,7 @@ public static partial class Ops
     private static Tensor ScaleRows(string name, Tensor x, Tensor factors, int rows)
     {
         var device = x.Device;
-        int n = checked((int)x.Length), inner = n / rows;
+        int n = x.Elements, inner = n / rows;
         var y = Tensor.Empty(device, x.Shape);
         RunScale(x, factors, y, inner);
         Autograd.Record(name, y, [x, factors], dy =>
@@ -71,7 +71,7 @@ public static partial class Ops
 
     private static void RunScale(Tensor x, Tensor factors, Tensor y, int inner)
     {
-        int n = (int)x.Length;
+        int n = x.Elements;
         x.Device.Run(ChannelScaleKernels.Scale, inner % 4 == 0 ? n / 4 : n, x.View, factors.View, y.View, n, inner);
     }
 
@@ -86,7 +86,7 @@ public static partial class Ops
         {
             // Enough items for every thread, each a long contiguous slice of a row.
             int splits = Math.Max(1, Math.Min(units, (device.MaxThreads + rows - 1) / rows));
-            using var partials = Tensor.Empty(device, rows * splits);
+            using var partials = Tensor.Empty(device, (long)rows * splits);
             device.Run(ChannelScaleKernels.ScaleBackwardThreads, (long)rows * splits, x.View, s.View, dy.View, dxView, partials.View,
                 rows, inner, splits, writeDx);
             device.Run(ReductionKernels.SumRows, rows, partials.View, ds.View, rows, splits, 1f);
