@@ -17,13 +17,12 @@ public static partial class BatchNormKernels
     public static unsafe void StatsThreads(ArrayView<float> x, ArrayView<float> partials, BatchNormShape shape, int splits, int chunk)
     {
         int channels = shape.Channels, spatial = shape.Spatial, items = channels * splits;
-        int step = Work.ThreadCount * chunk;
         fixed (float* xb = &x[0])
         fixed (float* pb = &partials[0])
         {
-            for (int start = Work.ThreadIndex * chunk; start < items; start += step)
+            for (var work = Work.Ranges(items, chunk); work.Next();)
             {
-                int stop = Math.Min(start + chunk, items);
+                int start = work.Start, stop = work.End;
                 for (int g = start; g < stop; g++)
                 {
                     int c = g / splits, split = g - c * splits;
@@ -35,12 +34,12 @@ public static partial class BatchNormKernels
                         for (int n = 0; n < shape.Batch; n++)
                         {
                             float* row = xb + ((long)n * channels + c) * spatial;
-                            for (int b0 = begin; b0 < end; b0 += BlockLength)
+                            for (int b0 = begin, b1; b0 < end; b0 = b1)
                             {
-                                int b1 = Math.Min(b0 + BlockLength, end);
+                                b1 = Work.BlockEnd(b0, BlockLength, end);
                                 float s1a = 0f, s1b = 0f, s2a = 0f, s2b = 0f;
                                 int i = b0;
-                                for (; i + 3 < b1; i += 4)
+                                for (; i < b1 - 3; i += 4)
                                 {
                                     float a = row[i] - shift, b = row[i + 1] - shift, d = row[i + 2] - shift, e = row[i + 3] - shift;
                                     s1a += a + b;
@@ -78,14 +77,13 @@ public static partial class BatchNormKernels
         var act = default(TAct);
         bool addResidual = (shape.Flags & BatchNormShape.HasResidual) != 0;
         int rows = shape.Rows, spatial = shape.Spatial;
-        int step = Work.ThreadCount * chunk;
         fixed (float* xb = &x[0])
         fixed (float* rb = &residual[0])
         fixed (float* yb = &y[0])
         {
-            for (int start = Work.ThreadIndex * chunk; start < rows; start += step)
+            for (var work = Work.Ranges(rows, chunk); work.Next();)
             {
-                int end = Math.Min(start + chunk, rows);
+                int start = work.Start, end = work.End;
                 for (int row = start; row < end; row++)
                 {
                     var k = RowAffine.Load(row, stats, gamma, beta, branchScale, shape);
@@ -123,15 +121,14 @@ public static partial class BatchNormKernels
         var act = default(TAct);
         int channels = shape.Channels, spatial = shape.Spatial, items = channels * splits;
         bool scaled = (shape.Flags & BatchNormShape.HasBranchScale) != 0, store = storeG != 0;
-        int step = Work.ThreadCount * chunk;
         fixed (float* xb = &x[0])
         fixed (float* db = &dy[0])
         fixed (float* gb = &gOut[0])
         fixed (float* pb = &partials[0])
         {
-            for (int start = Work.ThreadIndex * chunk; start < items; start += step)
+            for (var work = Work.Ranges(items, chunk); work.Next();)
             {
-                int stop = Math.Min(start + chunk, items);
+                int start = work.Start, stop = work.End;
                 for (int g = start; g < stop; g++)
                 {
                     int c = g / splits, split = g - c * splits;
@@ -143,12 +140,12 @@ public static partial class BatchNormKernels
                         long row = ((long)n * channels + c) * spatial;
                         float* xr = xb + row, dr = db + row, gr = gb + row;
                         float branch = scaled ? branchScale[n] : 1f;
-                        for (int b0 = begin; b0 < end; b0 += BlockLength)
+                        for (int b0 = begin, b1; b0 < end; b0 = b1)
                         {
-                            int b1 = Math.Min(b0 + BlockLength, end);
+                            b1 = Work.BlockEnd(b0, BlockLength, end);
                             float s1a = 0f, s1b = 0f, s2a = 0f, s2b = 0f;
                             int i = b0;
-                            for (; i + 1 < b1; i += 2)
+                            for (; i < b1 - 1; i += 2)
                             {
                                 float u0 = xr[i] - mean, u1 = xr[i + 1] - mean;
                                 float g0 = act.Backward(u0 * scale + shift, dr[i] * branch);
@@ -195,16 +192,15 @@ public static partial class BatchNormKernels
     {
         int channels = shape.Channels, spatial = shape.Spatial, items = channels * splits;
         bool store = storeG != 0;
-        int step = Work.ThreadCount * chunk;
         fixed (float* xb = &x[0])
         fixed (float* yb = &y[0])
         fixed (float* db = &dy[0])
         fixed (float* gb = &gOut[0])
         fixed (float* pb = &partials[0])
         {
-            for (int start = Work.ThreadIndex * chunk; start < items; start += step)
+            for (var work = Work.Ranges(items, chunk); work.Next();)
             {
-                int stop = Math.Min(start + chunk, items);
+                int start = work.Start, stop = work.End;
                 for (int g = start; g < stop; g++)
                 {
                     int c = g / splits, split = g - c * splits;
@@ -215,9 +211,9 @@ public static partial class BatchNormKernels
                     {
                         long row = ((long)n * channels + c) * spatial;
                         float* xr = xb + row, yr = yb + row, dr = db + row, gr = gb + row;
-                        for (int b0 = begin; b0 < end; b0 += BlockLength)
+                        for (int b0 = begin, b1; b0 < end; b0 = b1)
                         {
-                            int b1 = Math.Min(b0 + BlockLength, end);
+                            b1 = Work.BlockEnd(b0, BlockLength, end);
                             float s1 = 0f, s2 = 0f;
                             for (int i = b0; i < b1; i++)
                             {
@@ -251,14 +247,13 @@ public static partial class BatchNormKernels
     {
         var act = default(TAct);
         int rows = shape.Rows, spatial = shape.Spatial, channels = shape.Channels;
-        int step = Work.ThreadCount * chunk;
         fixed (float* xb = &x[0])
         fixed (float* db = &dy[0])
         fixed (float* ob = &dx[0])
         {
-            for (int start = Work.ThreadIndex * chunk; start < rows; start += step)
+            for (var work = Work.Ranges(rows, chunk); work.Next();)
             {
-                int end = Math.Min(start + chunk, rows);
+                int start = work.Start, end = work.End;
                 for (int row = start; row < end; row++)
                 {
                     var k = RowAffine.Load(row, stats, gamma, beta, branchScale, shape);
@@ -287,13 +282,12 @@ public static partial class BatchNormKernels
         BatchNormShape shape, int chunk)
     {
         int rows = shape.Rows, spatial = shape.Spatial, channels = shape.Channels;
-        int step = Work.ThreadCount * chunk;
         fixed (float* xb = &x[0])
         fixed (float* ob = &dx[0])
         {
-            for (int start = Work.ThreadIndex * chunk; start < rows; start += step)
+            for (var work = Work.Ranges(rows, chunk); work.Next();)
             {
-                int end = Math.Min(start + chunk, rows);
+                int start = work.Start, end = work.End;
                 for (int row = start; row < end; row++)
                 {
                     int c = row % channels;

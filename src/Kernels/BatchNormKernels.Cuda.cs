@@ -31,10 +31,10 @@ public static partial class BatchNormKernels
             for (int n = 0; n < shape.Batch; n++)
             {
                 long row = ((long)n * channels + c) * spatial;
-                int s = begin + t;
+                long s = begin + t;
                 while (s < end)
                 {
-                    int blockEnd = (int)Math.Min(end, s + (long)ThreadBlockSteps * stride);
+                    long blockEnd = Math.Min(end, s + (long)ThreadBlockSteps * stride);
                     float s1 = 0f, s2 = 0f, count = 0f;
                     for (; s + 3 * stride < blockEnd; s += 4 * stride)
                     {
@@ -106,10 +106,10 @@ public static partial class BatchNormKernels
         {
             long row = ((long)n * channels + c) * spatial;
             float branch = scaled ? branchScale[n] : 1f;
-            int s = begin + t;
+            long s = begin + t;
             while (s < end)
             {
-                int blockEnd = (int)Math.Min(end, s + (long)ThreadBlockSteps * stride);
+                long blockEnd = Math.Min(end, s + (long)ThreadBlockSteps * stride);
                 float s1 = 0f, s2 = 0f;
                 for (; s + 3 * stride < blockEnd; s += 4 * stride)
                 {

@@ -59,10 +59,10 @@ public static partial class BatchNormKernels
     {
         // The module's num_batches_tracked counts this training forward here rather than in a launch of its own.
         if (updateRunning == 2 && Work.ThreadIndex == 0) batchesTracked[0] += 1f;
-        int items = channels * splits, step = Work.ThreadCount * chunk;
-        for (int start = Work.ThreadIndex * chunk; start < channels; start += step)
+        int items = channels * splits;
+        for (var work = Work.Ranges(channels, chunk); work.Next();)
         {
-            int end = Math.Min(start + chunk, channels);
+            int start = work.Start, end = work.End;
             for (int c = start; c < end; c++)
             {
                 var m = default(Moments);
@@ -88,10 +88,9 @@ public static partial class BatchNormKernels
     [Kernel]
     public static void RunningStats(ArrayView<float> runningMean, ArrayView<float> runningVar, ArrayView<float> stats, int channels, float eps, int chunk)
     {
-        int step = Work.ThreadCount * chunk;
-        for (int start = Work.ThreadIndex * chunk; start < channels; start += step)
+        for (var work = Work.Ranges(channels, chunk); work.Next();)
         {
-            int end = Math.Min(start + chunk, channels);
+            int start = work.Start, end = work.End;
             for (int c = start; c < end; c++)
             {
                 stats[c] = runningMean[c];
@@ -110,10 +109,10 @@ public static partial class BatchNormKernels
     public static void BackwardFinalize(ArrayView<float> partials, ArrayView<float> stats, ArrayView<float> gamma, ArrayView<float> coef,
         ArrayView<float> dgamma, ArrayView<float> dbeta, int channels, int splits, float invCount, int training, int chunk)
     {
-        int items = channels * splits, step = Work.ThreadCount * chunk;
-        for (int start = Work.ThreadIndex * chunk; start < channels; start += step)
+        int items = channels * splits;
+        for (var work = Work.Ranges(channels, chunk); work.Next();)
         {
-            int end = Math.Min(start + chunk, channels);
+            int start = work.Start, end = work.End;
             for (int c = start; c < end; c++)
             {
                 float sumG = 0f, sumGx = 0f;
@@ -147,16 +146,15 @@ public static partial class BatchNormKernels
     {
         var act = default(TAct);
         bool addResidual = (shape.Flags & BatchNormShape.HasResidual) != 0;
-        int step = Work.ThreadCount * chunk;
         if ((shape.Spatial & 3) == 0)
         {
             var x4 = x.Cast<Float4>();
             var r4 = residual.Cast<Float4>();
             var y4 = y.Cast<Float4>();
             int width = shape.Spatial >> 2, n4 = shape.Rows * width;
-            for (int start = Work.ThreadIndex * chunk; start < n4; start += step)
+            for (var work = Work.Ranges(n4, chunk); work.Next();)
             {
-                int end = Math.Min(start + chunk, n4);
+                int start = work.Start, end = work.End;
                 int row = start / width, col = start - row * width;
                 var k = RowAffine.Load(row, stats, gamma, beta, branchScale, shape);
                 for (int i = start; i < end; i++)
@@ -184,9 +182,9 @@ public static partial class BatchNormKernels
         else
         {
             int width = shape.Spatial, n = shape.Rows * width;
-            for (int start = Work.ThreadIndex * chunk; start < n; start += step)
+            for (var work = Work.Ranges(n, chunk); work.Next();)
             {
-                int end = Math.Min(start + chunk, n);
+                int start = work.Start, end = work.End;
                 int row = start / width, col = start - row * width;
                 var k = RowAffine.Load(row, stats, gamma, beta, branchScale, shape);
                 for (int i = start; i < end; i++)
@@ -213,16 +211,16 @@ public static partial class BatchNormKernels
         where TAct : struct, IUnaryOp
     {
         var act = default(TAct);
-        int step = Work.ThreadCount * chunk, channels = shape.Channels;
+        int channels = shape.Channels;
         if ((shape.Spatial & 3) == 0)
         {
             var x4 = x.Cast<Float4>();
             var dy4 = dy.Cast<Float4>();
             var dx4 = dx.Cast<Float4>();
             int width = shape.Spatial >> 2, n4 = shape.Rows * width;
-            for (int start = Work.ThreadIndex * chunk; start < n4; start += step)
+            for (var work = Work.Ranges(n4, chunk); work.Next();)
             {
-                int end = Math.Min(start + chunk, n4);
+                int start = work.Start, end = work.End;
                 int row = start / width, col = start - row * width;
                 var k = RowAffine.Load(row, stats, gamma, beta, branchScale, shape);
                 int c = row % channels;
@@ -252,9 +250,9 @@ public static partial class BatchNormKernels
         else
         {
             int width = shape.Spatial, n = shape.Rows * width;
-            for (int start = Work.ThreadIndex * chunk; start < n; start += step)
+            for (var work = Work.Ranges(n, chunk); work.Next();)
             {
-                int end = Math.Min(start + chunk, n);
+                int start = work.Start, end = work.End;
                 int row = start / width, col = start - row * width;
                 var k = RowAffine.Load(row, stats, gamma, beta, branchScale, shape);
                 int c = row % channels;

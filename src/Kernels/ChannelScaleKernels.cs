@@ -23,15 +23,14 @@ public static class ChannelScaleKernels
     [Kernel]
     public static void Scale(ArrayView<float> x, ArrayView<float> s, ArrayView<float> y, int n, int inner, int chunk)
     {
-        int step = Work.ThreadCount * chunk;
         if ((inner & 3) == 0)
         {
             var x4 = x.Cast<Float4>();
             var y4 = y.Cast<Float4>();
             int n4 = n >> 2, inner4 = inner >> 2;
-            for (int start = Work.ThreadIndex * chunk; start < n4; start += step)
+            for (var work = Work.Ranges(n4, chunk); work.Next();)
             {
-                int end = Math.Min(start + chunk, n4);
+                int start = work.Start, end = work.End;
                 int row = start / inner4, col = start - row * inner4;
                 float scale = s[row];
                 for (int g = start; g < end; g++)
@@ -44,9 +43,9 @@ public static class ChannelScaleKernels
         }
         else
         {
-            for (int start = Work.ThreadIndex * chunk; start < n; start += step)
+            for (var work = Work.Ranges(n, chunk); work.Next();)
             {
-                int end = Math.Min(start + chunk, n);
+                int start = work.Start, end = work.End;
                 int row = start / inner, col = start - row * inner;
                 float scale = s[row];
                 for (int i = start; i < end; i++)
@@ -66,12 +65,12 @@ public static class ChannelScaleKernels
     public static void ScaleBackwardThreads(ArrayView<float> x, ArrayView<float> s, ArrayView<float> dy, ArrayView<float> dx,
         ArrayView<float> partials, int rows, int inner, int splits, int writeDx, int chunk)
     {
-        int items = rows * splits, step = Work.ThreadCount * chunk;
+        int items = rows * splits;
         bool vector = (inner & 3) == 0;
         int units = vector ? inner >> 2 : inner;
-        for (int start = Work.ThreadIndex * chunk; start < items; start += step)
+        for (var work = Work.Ranges(items, chunk); work.Next();)
         {
-            int stop = Math.Min(start + chunk, items);
+            int start = work.Start, stop = work.End;
             for (int g = start; g < stop; g++)
             {
                 int row = g / splits, split = g - row * splits;
@@ -121,8 +120,9 @@ public static class ChannelScaleKernels
         bool vector = (inner & 3) == 0;
         int units = vector ? inner >> 2 : inner;
         // Every lane of a warp walks the same items, so the shuffles below see the whole warp.
-        for (int g = Grid.IdxX * warpsPerGroup + Warp.WarpIdx; g < items; g += totalWarps)
+        for (uint next = (uint)(Grid.IdxX * warpsPerGroup + Warp.WarpIdx); next < (uint)items; next += (uint)totalWarps)
         {
+            int g = (int)next;
             int row = g / splits, split = g - row * splits;
             int begin = SliceStart(units, split, splits), end = SliceStart(units, split + 1, splits);
             long rowStart = (long)row * units;

@@ -40,15 +40,14 @@ public static partial class Conv3dKernels
         int pw = s.W + 2 * s.PW, phw = (s.H + 2 * s.PH) * pw, pd = s.D + 2 * s.PD, pin = pd * phw;
         int os = s.OD * s.OH * s.OW;
         int sw = s.SW, sw2 = 2 * sw, sw3 = 3 * sw;
-        int step = Work.ThreadCount * chunk;
         fixed (float* xq = &xp[0])
         fixed (float* wq = &w[0])
         fixed (float* bq = &bias[0])
         fixed (float* yq = &y[0])
         {
-            for (int start = Work.ThreadIndex * chunk; start < units; start += step)
+            for (var work = Work.Ranges(units, chunk); work.Next();)
             {
-                int end = Math.Min(start + chunk, units);
+                int start = work.Start, end = work.End;
                 for (int u = start; u < end; u++)
                 {
                     int r = u;
@@ -117,14 +116,13 @@ public static partial class Conv3dKernels
         int pw = s.W + 2 * s.PW, phw = (s.H + 2 * s.PH) * pw, pd = s.D + 2 * s.PD, pin = pd * phw;
         int os = s.OD * s.OH * s.OW, ow = s.OW, sw = s.SW;
         long wLen = (long)s.Cout * kdim;
-        int step = Work.ThreadCount * chunk;
         fixed (float* xq = &xp[0])
         fixed (float* dq = &dy[0])
         fixed (float* pq = &partials[0])
         {
-            for (int start = Work.ThreadIndex * chunk; start < splits; start += step)
+            for (var work = Work.Ranges(splits, chunk); work.Next();)
             {
-                int end = Math.Min(start + chunk, splits);
+                int start = work.Start, end = work.End;
                 for (int split = start; split < end; split++)
                 {
                     int r0 = (int)((long)rows * split / splits), r1 = (int)((long)rows * (split + 1) / splits);
@@ -134,9 +132,9 @@ public static partial class Conv3dKernels
                         for (long i = 0; i < wLen; i++) part[i] = 0f;
                         continue;
                     }
-                    for (int rc = r0; rc < r1; rc += rowsPerChunk)
+                    for (int rc = r0, re; rc < r1; rc = re)
                     {
-                        int re = Math.Min(rc + rowsPerChunk, r1);
+                        re = Work.BlockEnd(rc, rowsPerChunk, r1);
                         bool first = rc == r0;
                         int ohc = rc % s.OH, odc = rc / s.OH % s.OD, nc = rc / (s.OH * s.OD);
                         for (int b = 0; b < blocks; b++)

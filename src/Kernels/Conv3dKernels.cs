@@ -31,10 +31,9 @@ public static partial class Conv3dKernels
     public static void Spread(ArrayView<float> src, ArrayView<float> dst, Conv3dSpread g, int chunk)
     {
         int rows = g.Planes * g.DD * g.DH;
-        int step = Work.ThreadCount * chunk;
-        for (int start = Work.ThreadIndex * chunk; start < rows; start += step)
+        for (var work = Work.Ranges(rows, chunk); work.Next();)
         {
-            int end = Math.Min(start + chunk, rows);
+            int start = work.Start, end = work.End;
             for (int row = start; row < end; row++)
             {
                 int b = row % g.DH, t = row / g.DH;
@@ -66,10 +65,9 @@ public static partial class Conv3dKernels
     {
         int kvol = t.KD * t.KH * t.KW;
         int cinPg = t.Cin / t.Groups, coutPg = t.Cout / t.Groups;
-        int step = Work.ThreadCount * chunk;
-        for (int start = Work.ThreadIndex * chunk; start < n; start += step)
+        for (var work = Work.Ranges(n, chunk); work.Next();)
         {
-            int end = Math.Min(start + chunk, n);
+            int start = work.Start, end = work.End;
             for (int i = start; i < end; i++)
             {
                 int k = i % kvol, r = i / kvol;
@@ -84,10 +82,9 @@ public static partial class Conv3dKernels
     [Kernel]
     public static void SumPartials(ArrayView<float> partials, ArrayView<float> y, int length, int splits, int chunk)
     {
-        int step = Work.ThreadCount * chunk;
-        for (int start = Work.ThreadIndex * chunk; start < length; start += step)
+        for (var work = Work.Ranges(length, chunk); work.Next();)
         {
-            int end = Math.Min(start + chunk, length);
+            int start = work.Start, end = work.End;
             for (int i = start; i < end; i++)
             {
                 float acc = 0f;

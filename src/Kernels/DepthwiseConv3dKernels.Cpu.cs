@@ -15,13 +15,12 @@ public static partial class DepthwiseConv3dKernels
     public static unsafe void PadRows(ArrayView<float> x, ArrayView<float> xp, int rows, int width, int left, int right, int chunk)
     {
         int padded = left + width + right;
-        int step = Work.ThreadCount * chunk;
         fixed (float* source = &x[0])
         fixed (float* target = &xp[0])
         {
-            for (int start = Work.ThreadIndex * chunk; start < rows; start += step)
+            for (var work = Work.Ranges(rows, chunk); work.Next();)
             {
-                int end = Math.Min(start + chunk, rows);
+                int start = work.Start, end = work.End;
                 for (int r = start; r < end; r++)
                 {
                     float* s = source + (long)r * width;
@@ -49,15 +48,14 @@ public static partial class DepthwiseConv3dKernels
         int ow = s.OW, kw = s.KW, sw = s.SW, pw = s.PW, w = s.W, taps = s.KD * s.KH * s.KW;
         var (inner, innerEnd) = InteriorOutputs(s);
         long plane = (long)s.D * s.H * w;
-        int step = Work.ThreadCount * chunk;
         fixed (float* xb = &x[0])
         fixed (float* wb = &weight[0])
         fixed (float* bb = &bias[0])
         fixed (float* yb = &y[0])
         {
-            for (int start = Work.ThreadIndex * chunk; start < rows; start += step)
+            for (var work = Work.Ranges(rows, chunk); work.Next();)
             {
-                int end = Math.Min(start + chunk, rows);
+                int start = work.Start, end = work.End;
                 int oh = start % s.OH, t = start / s.OH;
                 int od = t % s.OD, nc = t / s.OD;
                 for (int row = start; row < end; row++)
@@ -104,14 +102,13 @@ public static partial class DepthwiseConv3dKernels
         int rows = s.N * s.Cin * s.D * s.H;
         int w = s.W, sw = s.SW, kw = s.KW, taps = s.KD * s.KH * s.KW;
         long volume = (long)s.OD * s.OH * pitch;
-        int step = Work.ThreadCount * chunk;
         fixed (float* gb = &dyp[0])
         fixed (float* wb = &weight[0])
         fixed (float* xb = &dx[0])
         {
-            for (int start = Work.ThreadIndex * chunk; start < rows; start += step)
+            for (var work = Work.Ranges(rows, chunk); work.Next();)
             {
-                int end = Math.Min(start + chunk, rows);
+                int start = work.Start, end = work.End;
                 int ih = start % s.H, t = start / s.H;
                 int id = t % s.D, nc = t / s.D;
                 for (int row = start; row < end; row++)
@@ -169,14 +166,13 @@ public static partial class DepthwiseConv3dKernels
         int ow = s.OW, kw = s.KW, sw = s.SW, pw = s.PW, w = s.W, taps = s.KD * s.KH * s.KW;
         var (inner, innerEnd) = InteriorOutputs(s);
         long plane = (long)s.D * s.H * w;
-        int step = Work.ThreadCount * chunk;
         fixed (float* xb = &x[0])
         fixed (float* gb = &dy[0])
         fixed (float* pb = &partials[0])
         {
-            for (int start = Work.ThreadIndex * chunk; start < items; start += step)
+            for (var work = Work.Ranges(items, chunk); work.Next();)
             {
-                int stop = Math.Min(start + chunk, items);
+                int start = work.Start, stop = work.End;
                 for (int g = start; g < stop; g++)
                 {
                     int c = g / splits, split = g - c * splits;

@@ -2,8 +2,8 @@ using ILGPU;
 
 namespace ILGpuNet.Kernels;
 
-// CUDA variants (see DepthwiseConv3dKernels.cs). Element indices are int: the op rejects tensors of
-// 2^31 elements or more.
+// CUDA variants (see DepthwiseConv3dKernels.cs). Element indices are int: tensors hold at most 2^31 - 1
+// elements (Tensor.MaxElements).
 public static partial class DepthwiseConv3dKernels
 {
     /// <summary>
@@ -17,10 +17,9 @@ public static partial class DepthwiseConv3dKernels
     {
         int total = s.N * s.Cout * s.OD * s.OH * s.OW;
         int taps = s.KD * s.KH * s.KW, volume = s.D * s.H * s.W;
-        int step = Work.ThreadCount * chunk;
-        for (int start = Work.ThreadIndex * chunk; start < total; start += step)
+        for (var work = Work.Ranges(total, chunk); work.Next();)
         {
-            int end = Math.Min(start + chunk, total);
+            int start = work.Start, end = work.End;
             for (int o = start; o < end; o++)
             {
                 int ow = o % s.OW, t = o / s.OW;
@@ -55,10 +54,9 @@ public static partial class DepthwiseConv3dKernels
     {
         int total = s.N * s.Cin * s.D * s.H * s.W;
         int taps = s.KD * s.KH * s.KW, outVolume = s.OD * s.OH * s.OW;
-        int step = Work.ThreadCount * chunk;
-        for (int start = Work.ThreadIndex * chunk; start < total; start += step)
+        for (var work = Work.Ranges(total, chunk); work.Next();)
         {
-            int end = Math.Min(start + chunk, total);
+            int start = work.Start, end = work.End;
             for (int i = start; i < end; i++)
             {
                 int iw = i % s.W, t = i / s.W;
@@ -118,8 +116,10 @@ public static partial class DepthwiseConv3dKernels
         int count = s.N * outVolume;
         int begin = (int)((long)count * split / splits), end = (int)((long)count * (split + 1) / splits);
         float a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f, a4 = 0f, a5 = 0f, a6 = 0f, a7 = 0f;
-        for (int e = begin + Group.IdxX; e < end; e += Group.DimX)
+        // Unsigned position: e + Group.DimX passes int.MaxValue when count is near it, never 2^32.
+        for (uint next = (uint)(begin + Group.IdxX); next < (uint)end; next += (uint)Group.DimX)
         {
+            int e = (int)next;
             int n = e / outVolume, o = e - n * outVolume;
             int od = o / outPlane, r = o - od * outPlane;
             int oh = r / s.OW, ow = r - oh * s.OW;

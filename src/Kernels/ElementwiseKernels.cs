@@ -15,10 +15,10 @@ public static class ElementwiseKernels
         var op = default(TOp);
         var x4 = x.Cast<Float4>();
         var y4 = y.Cast<Float4>();
-        int n4 = n >> 2, step = Work.ThreadCount * chunk;
-        for (int start = Work.ThreadIndex * chunk; start < n4; start += step)
+        int n4 = n >> 2;
+        for (var work = Work.Ranges(n4, chunk); work.Next();)
         {
-            int end = Math.Min(start + chunk, n4);
+            int start = work.Start, end = work.End;
             for (int i = start; i < end; i++)
             {
                 var v = x4[i];
@@ -38,10 +38,10 @@ public static class ElementwiseKernels
         var x4 = x.Cast<Float4>();
         var dy4 = dy.Cast<Float4>();
         var dx4 = dx.Cast<Float4>();
-        int n4 = n >> 2, step = Work.ThreadCount * chunk;
-        for (int start = Work.ThreadIndex * chunk; start < n4; start += step)
+        int n4 = n >> 2;
+        for (var work = Work.Ranges(n4, chunk); work.Next();)
         {
-            int end = Math.Min(start + chunk, n4);
+            int start = work.Start, end = work.End;
             for (int i = start; i < end; i++)
             {
                 var v = x4[i];
@@ -68,10 +68,10 @@ public static class ElementwiseKernels
         var a4 = a.Cast<Float4>();
         var b4 = b.Cast<Float4>();
         var y4 = y.Cast<Float4>();
-        int n4 = n >> 2, step = Work.ThreadCount * chunk;
-        for (int start = Work.ThreadIndex * chunk; start < n4; start += step)
+        int n4 = n >> 2;
+        for (var work = Work.Ranges(n4, chunk); work.Next();)
         {
-            int end = Math.Min(start + chunk, n4);
+            int start = work.Start, end = work.End;
             for (int i = start; i < end; i++)
             {
                 var u = a4[i];
@@ -93,10 +93,9 @@ public static class ElementwiseKernels
         where TOp : struct, IBinaryOp
     {
         var op = default(TOp);
-        int step = Work.ThreadCount * chunk;
-        for (int start = Work.ThreadIndex * chunk; start < n; start += step)
+        for (var work = Work.Ranges(n, chunk); work.Next();)
         {
-            int end = Math.Min(start + chunk, n);
+            int start = work.Start, end = work.End;
             int row = start / inner;  // index of the (outer, mid) row; walked incrementally below
             int col = start - row * inner;
             for (int i = start; i < end; i++)
@@ -117,10 +116,9 @@ public static class ElementwiseKernels
         where TOp : struct, IBinaryOp
     {
         var op = default(TOp);
-        int step = Work.ThreadCount * chunk;
-        for (int start = Work.ThreadIndex * chunk; start < n; start += step)
+        for (var work = Work.Ranges(n, chunk); work.Next();)
         {
-            int end = Math.Min(start + chunk, n);
+            int start = work.Start, end = work.End;
             int row = start / inner;
             int col = start - row * inner;
             for (int i = start; i < end; i++)
@@ -143,10 +141,9 @@ public static class ElementwiseKernels
         where TOp : struct, IBinaryOp
     {
         var op = default(TOp);
-        int step = Work.ThreadCount * chunk;
-        for (int start = Work.ThreadIndex * chunk; start < n; start += step)
+        for (var work = Work.Ranges(n, chunk); work.Next();)
         {
-            int end = Math.Min(start + chunk, n);
+            int start = work.Start, end = work.End;
             int row = start / inner;
             int col = start - row * inner;
             for (int i = start; i < end; i++)
@@ -165,10 +162,9 @@ public static class ElementwiseKernels
     [Kernel]
     public static void Expand(ArrayView<float> b, ArrayView<float> y, int n, int inner, int mid, float scale, int chunk)
     {
-        int step = Work.ThreadCount * chunk;
-        for (int start = Work.ThreadIndex * chunk; start < n; start += step)
+        for (var work = Work.Ranges(n, chunk); work.Next();)
         {
-            int end = Math.Min(start + chunk, n);
+            int start = work.Start, end = work.End;
             int row = start / inner;
             int col = start - row * inner;
             for (int i = start; i < end; i++)
@@ -185,10 +181,10 @@ public static class ElementwiseKernels
     {
         var x4 = x.Cast<Float4>();
         var y4 = y.Cast<Float4>();
-        int n4 = n >> 2, step = Work.ThreadCount * chunk;
-        for (int start = Work.ThreadIndex * chunk; start < n4; start += step)
+        int n4 = n >> 2;
+        for (var work = Work.Ranges(n4, chunk); work.Next();)
         {
-            int end = Math.Min(start + chunk, n4);
+            int start = work.Start, end = work.End;
             for (int i = start; i < end; i++)
             {
                 var v = x4[i];
@@ -213,10 +209,10 @@ public static class ElementwiseKernels
     {
         var y4 = y.Cast<Float4>();
         var v = new Float4(value, value, value, value);
-        int n4 = n >> 2, step = Work.ThreadCount * chunk;
-        for (int start = Work.ThreadIndex * chunk; start < n4; start += step)
+        int n4 = n >> 2;
+        for (var work = Work.Ranges(n4, chunk); work.Next();)
         {
-            int end = Math.Min(start + chunk, n4);
+            int start = work.Start, end = work.End;
             for (int i = start; i < end; i++) y4[i] = v;
         }
         if (Work.ThreadIndex == 0)

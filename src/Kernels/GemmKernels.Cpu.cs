@@ -38,10 +38,9 @@ public static partial class GemmKernels
         int nBlocks = (n + 7) >> 3;
         int units = ((m + 7) >> 3) * nBlocks;
         int threads = Grid.DimX * Group.DimX;
-        int jump = threads * chunk;
-        for (int start = (Grid.IdxX * Group.DimX + Group.IdxX) * chunk; start < units; start += jump)
+        for (var work = Work.Ranges(units, chunk); work.Next();)
         {
-            int end = Math.Min(start + chunk, units);
+            int start = work.Start, end = work.End;
             for (int u = start; u < end; u++)
             {
                 int blockRow = u / nBlocks;

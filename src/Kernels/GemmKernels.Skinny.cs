@@ -30,15 +30,14 @@ public static partial class GemmKernels
         long aStep = transA ? lda : 1, aRow = transA ? 1 : lda;
         int colBlocks = (n + SkinnyColumns - 1) / SkinnyColumns;
         int units = m * colBlocks;
-        int step = Grid.DimX * Group.DimX * chunk;
         fixed (float* a0 = &a[0])
         fixed (float* b0 = &b[0])
         fixed (float* c0 = &c[0])
         {
             float* ab = a0 + batch * batchStrides.X, bb = b0 + batch * batchStrides.Y, cb = c0 + batch * batchStrides.Z;
-            for (int start = (Grid.IdxX * Group.DimX + Group.IdxX) * chunk; start < units; start += step)
+            for (var work = Work.Ranges(units, chunk); work.Next();)
             {
-                int end = Math.Min(start + chunk, units);
+                int start = work.Start, end = work.End;
                 for (int u = start; u < end; u++)
                 {
                     int i = u / colBlocks, j0 = (u - i * colBlocks) * SkinnyColumns, j1 = Math.Min(j0 + SkinnyColumns, n);

@@ -26,6 +26,13 @@ public static class GemmLaunch
     public static KernelSpecialization TiledSpecialization => new(GemmKernels.TiledGroupSize, 2);
 
     /// <summary>
+    /// Largest m, n or k: the kernels compute int row, column and depth indices up to one tile (128) past a size
+    /// (e.g. <c>(m + 127) &gt;&gt; 7</c>), so a size within a tile of int.MaxValue would overflow. Matrices of
+    /// tensors (at most 2^31 - 1 elements) reach it only with a single row or column that long.
+    /// </summary>
+    public const int MaxDimension = int.MaxValue - 1024;
+
+    /// <summary>
     /// The launch of one (batched) GEMM. isCpuAccelerator selects the barrier-free blocked kernel
     /// (grid = numMultiprocessors, group = maxGroupSize, trimmed to the number of 8 x 8 units);
     /// otherwise the tiled CUDA kernel (numMultiprocessors and maxGroupSize are then unused).
@@ -35,6 +42,8 @@ public static class GemmLaunch
     {
         if (m < 0 || n < 0 || k < 0 || batchCount < 0)
             throw new ArgumentOutOfRangeException(nameof(m), $"GEMM sizes must be >= 0 (m={m}, n={n}, k={k}, batch={batchCount}).");
+        if (m > MaxDimension || n > MaxDimension || k > MaxDimension)
+            throw new ArgumentOutOfRangeException(nameof(m), $"GEMM sizes must be at most {MaxDimension} (m={m}, n={n}, k={k}): the kernels' 32-bit tile indices run up to one tile past each size.");
         bool skip = m == 0 || n == 0 || batchCount == 0;
         if (!isCpuAccelerator)
             return new GemmPlan(true, skip ? default : Tiled(m, n, batchCount), 0, skip);
@@ -86,5 +95,5 @@ public static class GemmLaunch
         return (new KernelConfig(new Index3D(grid, batchCount, 1), new Index3D(group, 1, 1)), CeilDiv(units, grid * group));
     }
 
-    private static int CeilDiv(int a, int b) => (a + b - 1) / b;
+    private static int CeilDiv(int a, int b) => (int)(((long)a + b - 1) / b);
 }

@@ -103,10 +103,10 @@ public static class LossKernels
         var t4 = t.Cast<Float4>();
         // One accumulator per lane: four shorter float sums, and no dependency chain across lanes.
         float ax = 0f, ay = 0f, az = 0f, aw = 0f;
-        int n4 = n >> 2, step = Work.ThreadCount * chunk;
-        for (int start = Work.ThreadIndex * chunk; start < n4; start += step)
+        int n4 = n >> 2;
+        for (var work = Work.Ranges(n4, chunk); work.Next();)
         {
-            int end = Math.Min(start + chunk, n4);
+            int start = work.Start, end = work.End;
             for (int i = start; i < end; i++)
             {
                 var u = x4[i];
@@ -163,10 +163,10 @@ public static class LossKernels
         var dt4 = dt.Cast<Float4>();
         float g = dy[0] * scale;
         bool writeX = (outputs & 1) != 0, writeT = (outputs & 2) != 0;
-        int n4 = n >> 2, step = Work.ThreadCount * chunk;
-        for (int start = Work.ThreadIndex * chunk; start < n4; start += step)
+        int n4 = n >> 2;
+        for (var work = Work.Ranges(n4, chunk); work.Next();)
         {
-            int end = Math.Min(start + chunk, n4);
+            int start = work.Start, end = work.End;
             for (int i = start; i < end; i++)
             {
                 var u = x4[i];
@@ -201,10 +201,9 @@ public static class LossKernels
     public static void CrossEntropyRows(ArrayView<float> logits, ArrayView<float> targets, ArrayView<float> classWeights, ArrayView<float> stats,
         int rows, int classes, int weighted, int chunk)
     {
-        int step = Work.ThreadCount * chunk;
-        for (int start = Work.ThreadIndex * chunk; start < rows; start += step)
+        for (var work = Work.Ranges(rows, chunk); work.Next();)
         {
-            int end = Math.Min(start + chunk, rows);
+            int start = work.Start, end = work.End;
             for (int r = start; r < end; r++)
             {
                 long row = (long)r * classes;
@@ -254,11 +253,11 @@ public static class LossKernels
     public static void CrossEntropyBackward(ArrayView<float> logits, ArrayView<float> targets, ArrayView<float> stats, ArrayView<float> dy,
         ArrayView<float> dlogits, int rows, int classes, int chunk)
     {
-        int n = rows * classes, step = Work.ThreadCount * chunk;
+        int n = rows * classes;
         float g = dy[0] / stats[4 * rows];
-        for (int start = Work.ThreadIndex * chunk; start < n; start += step)
+        for (var work = Work.Ranges(n, chunk); work.Next();)
         {
-            int end = Math.Min(start + chunk, n);
+            int start = work.Start, end = work.End;
             int r = start / classes, j = start - r * classes;
             float max = 0f, logSum = 0f, scale = 0f;
             int c = -1;

@@ -30,10 +30,9 @@ public static class PoolingKernels
     {
         int total = s.N * s.Cout * s.OD * s.OH * s.OW;
         int inSpatial = s.D * s.H * s.W, hw = s.H * s.W;
-        int step = Work.ThreadCount * chunk;
-        for (int start = Work.ThreadIndex * chunk; start < total; start += step)
+        for (var work = Work.Ranges(total, chunk); work.Next();)
         {
-            int end = Math.Min(start + chunk, total);
+            int start = work.Start, end = work.End;
             int ow = start % s.OW, t = start / s.OW;
             int oh = t % s.OH;
             t /= s.OH;
@@ -73,10 +72,9 @@ public static class PoolingKernels
     {
         int total = s.N * s.Cin * s.D * s.H * s.W;
         int outSpatial = s.OD * s.OH * s.OW, hw = s.H * s.W;
-        int step = Work.ThreadCount * chunk;
-        for (int start = Work.ThreadIndex * chunk; start < total; start += step)
+        for (var work = Work.Ranges(total, chunk); work.Next();)
         {
-            int end = Math.Min(start + chunk, total);
+            int start = work.Start, end = work.End;
             int iw = start % s.W, t = start / s.W;
             int ih = t % s.H;
             t /= s.H;
@@ -111,10 +109,9 @@ public static class PoolingKernels
     {
         int total = s.N * s.Cout * s.OD * s.OH * s.OW;
         int inSpatial = s.D * s.H * s.W, hw = s.H * s.W;
-        int step = Work.ThreadCount * chunk;
-        for (int start = Work.ThreadIndex * chunk; start < total; start += step)
+        for (var work = Work.Ranges(total, chunk); work.Next();)
         {
-            int end = Math.Min(start + chunk, total);
+            int start = work.Start, end = work.End;
             int ow = start % s.OW, t = start / s.OW;
             int oh = t % s.OH;
             t /= s.OH;
@@ -145,10 +142,9 @@ public static class PoolingKernels
     {
         int total = s.N * s.Cout * s.OD * s.OH * s.OW;
         int inSpatial = s.D * s.H * s.W, hw = s.H * s.W;
-        int step = Work.ThreadCount * chunk;
-        for (int start = Work.ThreadIndex * chunk; start < total; start += step)
+        for (var work = Work.Ranges(total, chunk); work.Next();)
         {
-            int end = Math.Min(start + chunk, total);
+            int start = work.Start, end = work.End;
             int ow = start % s.OW, t = start / s.OW;
             int oh = t % s.OH;
             t /= s.OH;
@@ -176,13 +172,12 @@ public static class PoolingKernels
     {
         int rows = s.N * s.Cout * s.OD * s.OH, ow = s.OW, sw = s.SW;
         long inSpatial = (long)s.D * s.H * s.W;
-        int step = Work.ThreadCount * chunk;
         fixed (float* xb = &x[0])
         fixed (float* yb = &y[0])
         {
-            for (int start = Work.ThreadIndex * chunk; start < rows; start += step)
+            for (var work = Work.Ranges(rows, chunk); work.Next();)
             {
-                int end = Math.Min(start + chunk, rows);
+                int start = work.Start, end = work.End;
                 for (int row = start; row < end; row++)
                 {
                     int oh = row % s.OH, t = row / s.OH;
@@ -204,13 +199,12 @@ public static class PoolingKernels
     {
         int rows = s.N * s.Cin * s.D * s.H, w = s.W, ow = s.OW, sw = s.SW;
         long outSpatial = (long)s.OD * s.OH * ow;
-        int step = Work.ThreadCount * chunk;
         fixed (float* gb = &dy[0])
         fixed (float* xb = &dx[0])
         {
-            for (int start = Work.ThreadIndex * chunk; start < rows; start += step)
+            for (var work = Work.Ranges(rows, chunk); work.Next();)
             {
-                int end = Math.Min(start + chunk, rows);
+                int start = work.Start, end = work.End;
                 for (int row = start; row < end; row++)
                 {
                     int ih = row % s.H, t = row / s.H;

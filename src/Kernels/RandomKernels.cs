@@ -16,10 +16,10 @@ public static class RandomKernels
     public static void Uniform(ArrayView<float> y, int n, float low, float scale, int seedLo, int seedHi, int offsetLo, int offsetHi, int chunk)
     {
         var y4 = y.Cast<Float4>();
-        int n4 = n >> 2, step = Work.ThreadCount * chunk;
-        for (int start = Work.ThreadIndex * chunk; start < n4; start += step)
+        int n4 = n >> 2;
+        for (var work = Work.Ranges(n4, chunk); work.Next();)
         {
-            int end = Math.Min(start + chunk, n4);
+            int start = work.Start, end = work.End;
             for (int g = start; g < end; g++)
             {
                 var r = Philox.Block(seedLo, seedHi, offsetLo, offsetHi, g);
@@ -39,10 +39,10 @@ public static class RandomKernels
     public static void Normal(ArrayView<float> y, int n, float mean, float std, int seedLo, int seedHi, int offsetLo, int offsetHi, int chunk)
     {
         var y4 = y.Cast<Float4>();
-        int n4 = n >> 2, step = Work.ThreadCount * chunk;
-        for (int start = Work.ThreadIndex * chunk; start < n4; start += step)
+        int n4 = n >> 2;
+        for (var work = Work.Ranges(n4, chunk); work.Next();)
         {
-            int end = Math.Min(start + chunk, n4);
+            int start = work.Start, end = work.End;
             for (int g = start; g < end; g++)
             {
                 var z = Philox.Normal4(Philox.Block(seedLo, seedHi, offsetLo, offsetHi, g));
@@ -72,10 +72,10 @@ public static class RandomKernels
     {
         var x4 = x.Cast<Float4>();
         var y4 = y.Cast<Float4>();
-        int n4 = n >> 2, step = Work.ThreadCount * chunk;
-        for (int start = Work.ThreadIndex * chunk; start < n4; start += step)
+        int n4 = n >> 2;
+        for (var work = Work.Ranges(n4, chunk); work.Next();)
         {
-            int end = Math.Min(start + chunk, n4);
+            int start = work.Start, end = work.End;
             for (int g = start; g < end; g++)
             {
                 var r = Philox.Block(seedLo, seedHi, offsetLo, offsetHi, g);

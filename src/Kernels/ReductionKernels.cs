@@ -23,8 +23,9 @@ public static class ReductionKernels
         var op = default(TOp);
         // Four independent loads in flight per thread: a single dependent chain leaves HBM idle.
         float acc0 = 0f, acc1 = 0f, acc2 = 0f, acc3 = 0f;
-        int stride = Grid.DimX * Group.DimX;
-        int i = Grid.GlobalIndex.X;
+        // 64-bit position: i + 4 * stride passes int.MaxValue for n near it.
+        long stride = Grid.DimX * Group.DimX;
+        long i = Grid.GlobalIndex.X;
         for (; i + 3 * stride < n; i += 4 * stride)
         {
             acc0 += op.Forward(x[i]);
@@ -43,15 +44,14 @@ public static class ReductionKernels
     {
         var op = default(TOp);
         float acc = 0f;
-        int step = Work.ThreadCount * chunk;
-        for (int start = Work.ThreadIndex * chunk; start < n; start += step)
+        for (var work = Work.Ranges(n, chunk); work.Next();)
         {
-            int end = Math.Min(start + chunk, n);
+            int start = work.Start, end = work.End;
             // Two-level summation: a long serial float sum loses digits (n * eps); blocks of
             // SerialBlock keep the error near (SerialBlock + n / SerialBlock) * eps.
-            for (int block = start; block < end; block += SerialBlock)
+            for (int block = start, stop; block < end; block = stop)
             {
-                int stop = Math.Min(block + SerialBlock, end);
+                stop = Work.BlockEnd(block, SerialBlock, end);
                 float part = 0f;
                 for (int i = block; i < stop; i++) part += op.Forward(x[i]);
                 acc += part;
@@ -67,10 +67,9 @@ public static class ReductionKernels
     [Kernel]
     public static void SumRows(ArrayView<float> partials, ArrayView<float> y, int rows, int count, float scale, int chunk)
     {
-        int step = Work.ThreadCount * chunk;
-        for (int start = Work.ThreadIndex * chunk; start < rows; start += step)
+        for (var work = Work.Ranges(rows, chunk); work.Next();)
         {
-            int end = Math.Min(start + chunk, rows);
+            int start = work.Start, end = work.End;
             for (int r = start; r < end; r++)
             {
                 float acc = 0f;
@@ -96,7 +95,7 @@ public static class ReductionKernels
         for (int n = 0; n < outer; n++)
         {
             long row = ((long)n * channels + c) * inner;
-            int s = begin + Group.IdxX;
+            long s = begin + Group.IdxX;
             for (; s + stride < end; s += 2 * stride)
             {
                 acc0 += op.Forward(x[row + s]);
@@ -114,10 +113,10 @@ public static class ReductionKernels
         where TOp : struct, IUnaryOp
     {
         var op = default(TOp);
-        int items = channels * splits, step = Work.ThreadCount * chunk;
-        for (int start = Work.ThreadIndex * chunk; start < items; start += step)
+        int items = channels * splits;
+        for (var work = Work.Ranges(items, chunk); work.Next();)
         {
-            int stop = Math.Min(start + chunk, items);
+            int start = work.Start, stop = work.End;
             for (int g = start; g < stop; g++)
             {
                 int c = g / splits, split = g - c * splits;
@@ -126,9 +125,9 @@ public static class ReductionKernels
                 for (int n = 0; n < outer; n++)
                 {
                     long row = ((long)n * channels + c) * inner;
-                    for (int block = begin; block < end; block += SerialBlock)
+                    for (int block = begin, blockEnd; block < end; block = blockEnd)
                     {
-                        int blockEnd = Math.Min(block + SerialBlock, end);
+                        blockEnd = Work.BlockEnd(block, SerialBlock, end);
                         float part = 0f;
                         for (int s = block; s < blockEnd; s++) part += op.Forward(x[row + s]);
                         acc += part;

@@ -24,10 +24,10 @@ public static class RooflineKernels
     {
         var x4 = x.Cast<Float4>();
         var y4 = y.Cast<Float4>();
-        int n4 = n >> 2, step = Work.ThreadCount * chunk;
-        for (int start = Work.ThreadIndex * chunk; start < n4; start += step)
+        int n4 = n >> 2;
+        for (var work = Work.Ranges(n4, chunk); work.Next();)
         {
-            int end = Math.Min(start + chunk, n4);
+            int start = work.Start, end = work.End;
             for (int i = start; i < end; i++) y4[i] = x4[i];
         }
         if (Work.ThreadIndex == 0)
@@ -45,10 +45,9 @@ public static class RooflineKernels
     [Kernel]
     public static void Fma(ArrayView<float> x, ArrayView<float> y, int n, int iterations, float a, float b, int chunk)
     {
-        int step = Work.ThreadCount * chunk;
-        for (int start = Work.ThreadIndex * chunk; start < n; start += step)
+        for (var work = Work.Ranges(n, chunk); work.Next();)
         {
-            int end = Math.Min(start + chunk, n);
+            int start = work.Start, end = work.End;
             for (int i = start; i < end; i++)
             {
                 float s = x[i];

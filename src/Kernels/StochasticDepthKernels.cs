@@ -15,10 +15,9 @@ public static class StochasticDepthKernels
     public static void SampleFactors(ArrayView<float> factors, int n, float survival, float scale,
         int seedLo, int seedHi, int offsetLo, int offsetHi, int chunk)
     {
-        int step = Work.ThreadCount * chunk;
-        for (int start = Work.ThreadIndex * chunk; start < n; start += step)
+        for (var work = Work.Ranges(n, chunk); work.Next();)
         {
-            int end = Math.Min(start + chunk, n);
+            int start = work.Start, end = work.End;
             for (int i = start; i < end; i++)
             {
                 var r = Philox.Block(seedLo, seedHi, offsetLo, offsetHi, i >> 2);

@@ -16,6 +16,59 @@ public static class Work
 
     /// <summary>This thread's index in the launch.</summary>
     public static int ThreadIndex => Grid.GlobalIndex.X;
+
+    /// <summary>
+    /// This thread's ranges over <paramref name="count"/> items walked in chunks of <paramref name="chunk"/>:
+    /// <c>for (var r = Work.Ranges(n, chunk); r.Next();) for (int i = r.Start; i &lt; r.End; i++) ...</c>
+    /// </summary>
+    public static WorkRanges Ranges(int count, int chunk) => new(ThreadIndex, ThreadCount, chunk, count);
+
+    /// <summary>
+    /// min(start + size, end) for start &lt; end, without forming start + size (which passes int.MaxValue when end
+    /// is near it): the end of one block of a loop <c>for (int b = begin, e; b &lt; end; b = e) { e = Work.BlockEnd(b, size, end); ... }</c>.
+    /// </summary>
+    public static int BlockEnd(int start, int size, int end) => end - start > size ? start + size : end;
+}
+
+/// <summary>
+/// The chunked loop of one thread, safe for any item count up to int.MaxValue (the tensor bound,
+/// Tensor.MaxElements): the running start and the jump are 64-bit, because on the CPU accelerator
+/// threads*chunk is about the item count itself and start + jump passes 2^31 for counts above ~1.1e9.
+/// Start and End, the bounds of the current range, are at most count and so stay 32-bit for the
+/// per-item index arithmetic.
+/// </summary>
+public struct WorkRanges
+{
+    private long next;
+    private readonly long jump;
+    private readonly int chunk, count;
+
+    /// <summary>First item of the current range.</summary>
+    public int Start;
+
+    /// <summary>One past the last item of the current range (at most the item count).</summary>
+    public int End;
+
+    public WorkRanges(int thread, int threads, int chunk, int count)
+    {
+        next = (long)thread * chunk;
+        jump = (long)threads * chunk;
+        this.chunk = chunk;
+        this.count = count;
+        Start = 0;
+        End = 0;
+    }
+
+    /// <summary>Moves to this thread's next range; false when none is left.</summary>
+    public bool Next()
+    {
+        if (next >= count) return false;
+        Start = (int)next;
+        long end = next + chunk;
+        End = end < count ? (int)end : count;
+        next += jump;
+        return true;
+    }
 }
 
 /// <summary>

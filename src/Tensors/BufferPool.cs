@@ -122,7 +122,7 @@ public sealed class BufferPool(Accelerator accelerator) : IDisposable
             {
                 throw new DeviceOutOfMemoryException(
                     $"out of device memory on {accelerator.Name}: could not allocate {elements * 4.0 / (1 << 20):F1} MiB " +
-                    $"with {BytesInUse / (double)(1 << 20):F0} MiB in use. Try a smaller --batch-size or --grid.", again);
+                    $"with {BytesInUse / (double)(1 << 20):F0} MiB in use (a smaller batch or grid needs less)", again);
             }
         }
     }

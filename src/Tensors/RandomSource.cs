@@ -57,7 +57,7 @@ public sealed class RandomSource(ulong seed, ulong offset = 0)
     public void Uniform(Tensor t, float low = 0f, float high = 1f)
     {
         var s = Reserve(t.Length);
-        t.Device.Run(RandomKernels.Uniform, t.Length / 4, t.View, checked((int)t.Length), low, high - low,
+        t.Device.Run(RandomKernels.Uniform, t.Length / 4, t.View, t.Elements, low, high - low,
             s.SeedLo, s.SeedHi, s.OffsetLo, s.OffsetHi);
     }
 
@@ -65,7 +65,7 @@ public sealed class RandomSource(ulong seed, ulong offset = 0)
     public void Normal(Tensor t, float mean = 0f, float std = 1f)
     {
         var s = Reserve(t.Length);
-        t.Device.Run(RandomKernels.Normal, t.Length / 4, t.View, checked((int)t.Length), mean, std,
+        t.Device.Run(RandomKernels.Normal, t.Length / 4, t.View, t.Elements, mean, std,
             s.SeedLo, s.SeedHi, s.OffsetLo, s.OffsetHi);
     }
 

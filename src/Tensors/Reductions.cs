@@ -62,7 +62,7 @@ public static class Reductions
                 device.Run(ReductionKernels.ChannelSumThreads<TOp>, channels, x, y, outer, channels, inner, 1);
                 return;
             }
-            using var partials = Tensor.Empty(device, channels * splits);
+            using var partials = Tensor.Empty(device, (long)channels * splits);
             device.Run(ReductionKernels.ChannelSumThreads<TOp>, (long)channels * splits, x, partials.View, outer, channels, inner, splits);
             device.Run(ReductionKernels.SumRows, channels, partials.View, y, channels, splits, scale);
         }
@@ -72,7 +72,7 @@ public static class Reductions
             int wanted = Math.Max(1, device.Accelerator.NumMultiprocessors * 8 / channels);
             int splits = Math.Max(1, Math.Min(wanted, inner / ReductionKernels.BlockSize));
             bool direct = splits == 1 && scale == 1f;  // one partial per channel is the sum itself
-            using var partials = direct ? null : Tensor.Empty(device, channels * splits);
+            using var partials = direct ? null : Tensor.Empty(device, (long)channels * splits);
             device.Kernels.Load<ArrayView<float>, ArrayView<float>, int, int, int, int>(ReductionKernels.ChannelSumBlocks<TOp>)(
                 device.Stream, new KernelConfig(channels * splits, ReductionKernels.BlockSize),
                 x, partials?.View ?? y, outer, channels, inner, splits);

@@ -15,6 +15,13 @@ public sealed class Tensor : IDisposable
 {
     public const int MaxRank = 5;
 
+    /// <summary>
+    /// The most elements one tensor holds: 2^31 - 1. Kernels index with int (32-bit address arithmetic in the
+    /// hot loops) and are written to be overflow-free up to this count (Kernels/Work.cs); <see cref="Empty"/>
+    /// enforces it, so every tensor's <see cref="Elements"/> fits an int.
+    /// </summary>
+    public const long MaxElements = int.MaxValue;
+
     private Storage storage;  // replaced only by MoveInto
     private long offset;
     private Tensor? grad;
@@ -37,6 +44,9 @@ public sealed class Tensor : IDisposable
     public int[] Shape { get; }
 
     public long Length { get; }
+
+    /// <summary><see cref="Length"/> as the int that kernels take; it always fits (<see cref="MaxElements"/>).</summary>
+    public int Elements => (int)Length;
 
     public int Rank => Shape.Length;
 
@@ -113,14 +123,27 @@ public sealed class Tensor : IDisposable
         return n;
     }
 
-    /// <summary>A tensor with unspecified contents (pooled memory is reused as is).</summary>
+    /// <summary>A tensor with unspecified contents (pooled memory is reused as is); at most <see cref="MaxElements"/> elements.</summary>
     public static Tensor Empty(Device device, params int[] shape)
     {
         long n = NumberOf(shape);
+        if (n > MaxElements) throw new TensorTooLargeException(DescribeShape(shape), n);
         var t = new Tensor(device, new Storage(device.Pool, device.Pool.Rent(n)), 0, (int[])shape.Clone());
         if (device.PoisonNewTensors) t.Fill(float.NaN);
         return t;
     }
+
+    /// <summary>
+    /// A one-dimensional tensor of <paramref name="length"/> elements, for scratch buffers whose size is a product
+    /// computed in 64 bits (padded copies, partial sums): the bound is checked before any int conversion.
+    /// </summary>
+    public static Tensor Empty(Device device, long length, string? what = null)
+    {
+        if (length > MaxElements) throw new TensorTooLargeException(what ?? $"a tensor of {length:N0} elements", length);
+        return Empty(device, [(int)length]);
+    }
+
+    private static string DescribeShape(IReadOnlyList<int> shape) => $"a tensor of shape [{string.Join(", ", shape)}]";
 
     public static Tensor Full(Device device, float value, params int[] shape)
     {
@@ -249,16 +272,16 @@ public sealed class Tensor : IDisposable
     public void CopyFrom(Tensor source)
     {
         RequireSameLength(source);
-        Device.Run(ElementwiseKernels.Axpby, Length / 4, source.View, View, 1f, 0f, (int)Length);
+        Device.Run(ElementwiseKernels.Axpby, Length / 4, source.View, View, 1f, 0f, Elements);
     }
 
-    public void Fill(float value) => Device.Run(ElementwiseKernels.Fill, Length / 4, View, value, (int)Length);
+    public void Fill(float value) => Device.Run(ElementwiseKernels.Fill, Length / 4, View, value, Elements);
 
     /// <summary>this = alpha * x + beta * this.</summary>
     public void Axpby(float alpha, Tensor x, float beta)
     {
         RequireSameLength(x);
-        Device.Run(ElementwiseKernels.Axpby, Length / 4, x.View, View, alpha, beta, (int)Length);
+        Device.Run(ElementwiseKernels.Axpby, Length / 4, x.View, View, alpha, beta, Elements);
     }
 
     /// <summary>Sets the accumulated gradient to zero, keeping its buffer.</summary>
@@ -297,4 +320,16 @@ public sealed class Tensor : IDisposable
             if (Interlocked.Decrement(ref references) == 0) pool.Return(Buffer);
         }
     }
+}
+
+/// <summary>
+/// A tensor would exceed <see cref="Tensor.MaxElements"/> (2^31 - 1 elements, the 32-bit indexing of the kernels).
+/// An ArgumentException, so the CLI reports it as a user error in one line.
+/// </summary>
+public sealed class TensorTooLargeException(string what, long elements) : ArgumentException(MessageFor(what, elements))
+{
+    private static string MessageFor(string what, long elements) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"{what} would hold {elements:N0} elements; tensors are limited to 2^31-1 elements (32-bit kernel indexing)");
+
+    public long RequestedElements { get; } = elements;
 }

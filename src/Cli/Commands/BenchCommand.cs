@@ -48,6 +48,7 @@ internal static class BenchCommand
                 DepthMult = parse.GetValue(depth),
                 ReferenceHead = parse.GetValue(config) == "reference",
             };
+            foreach (int b in batches) CommonOptions.CheckBatch(RunModels.ModelConfig(run), b, $"--batch {b}");
             var dev = CommonOptions.Open(parse.GetValue(device)!);
             int failed = 0;
             foreach (int b in batches)
@@ -55,7 +56,7 @@ internal static class BenchCommand
                 ModelBenchResult result;
                 try
                 {
-                    result = ModelBench.Run(dev, run, b, w, s, parse.GetValue(profile), output);
+                    result = CommonOptions.WithMemoryHint(() => ModelBench.Run(dev, run, b, w, s, parse.GetValue(profile), output), dev, b, "--batch", run.Grid);
                 }
                 catch (Exception e) when (batches.Length > 1 && e is not OutOfMemoryException)
                 {

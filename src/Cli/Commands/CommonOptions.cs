@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ILGpuNet.Layers.Models;
 using ILGpuNet.Tensors;
 
 namespace ILGpuNet.Cli.Commands;
@@ -28,4 +29,31 @@ internal static class CommonOptions
         if (sizes.Length == 0 || sizes.Any(b => b < 1)) throw new CliException($"{option} sizes must be >= 1, got '{text}'");
         return sizes;
     }
+
+    /// <summary>
+    /// Refuses, before any work, a batch that would put more than 2^31-1 elements in one tensor (the kernels' 32-bit
+    /// indexing), naming the tensor and the largest batch that fits. <paramref name="batchText"/> says where the
+    /// batch came from, e.g. "--batch-size 300".
+    /// </summary>
+    public static void CheckBatch(EfficientNet3dConfig model, int batch, string batchText)
+    {
+        if (BatchLimit.Problem(model, batch, batchText) is { } problem) throw new CliException(problem);
+    }
+
+    /// <summary>Runs <paramref name="work"/>; a device out of memory becomes a user error that names the batch and suggests a smaller one.</summary>
+    public static T WithMemoryHint<T>(Func<T> work, Device device, int batch, string option, string? grid = null)
+    {
+        try
+        {
+            return work();
+        }
+        catch (DeviceOutOfMemoryException e)
+        {
+            throw new CliException(OutOfMemoryHint(e, device, batch, option, grid));
+        }
+    }
+
+    public static string OutOfMemoryHint(DeviceOutOfMemoryException e, Device device, int batch, string option, string? grid) =>
+        $"{e.Message}; batch {batch} does not fit on {device}: try a smaller {option} (now {batch}" +
+        (batch > 1 ? $", e.g. {batch / 2})" : ")") + (grid is null ? "" : $" or --grid (now {grid})");
 }

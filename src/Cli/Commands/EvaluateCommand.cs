@@ -27,8 +27,9 @@ internal static class EvaluateCommand
             string path = parse.GetValue(checkpoint) == "last" ? run.LastCheckpoint : run.BestCheckpoint;
             if (!File.Exists(path)) throw new CliException($"{path}: not found; the run has not finished an epoch yet");
             var part = parse.GetValue(split) switch { "train" => Split.Train, "val" => Split.Val, _ => Split.Test };
+            CommonOptions.CheckBatch(RunModels.ModelConfig(config), config.BatchSize, $"the run's batch size {config.BatchSize} ({run.Config})");
             var dev = CommonOptions.Open(parse.GetValue(device)!);
-            var result = RunEvaluation.Evaluate(run, config, path, part, dev);
+            var result = CommonOptions.WithMemoryHint(() => RunEvaluation.Evaluate(run, config, path, part, dev), dev, config.BatchSize, "batch size of the run");
             foreach (var w in result.Warnings) output.WriteLine($"warning: {w}");
             output.WriteLine(RunReports.SummaryText(result.Summary));
             output.WriteLine($"wrote {result.PredictionsPath} and {result.SubjectPredictionsPath}");

@@ -34,8 +34,10 @@ internal static class PredictCommand
             var samples = dataDir is null ? Prediction.FromFiles(paths) : Prediction.FromDataset(dataDir.FullName, parse.GetValue(csv)?.FullName, warnings);
             foreach (var w in warnings) output.WriteLine($"warning: {w}");
             var card = RunCheckpoint.ReadCard(ckpt);
+            int b = parse.GetValue(batch);
+            CommonOptions.CheckBatch(RunModels.ModelConfig(card.Config), b, $"--batch-size {b}");
             var dev = CommonOptions.Open(parse.GetValue(device)!);
-            var predictions = Prediction.Run(ckpt, samples, dev, parse.GetValue(batch), workers: 2);
+            var predictions = CommonOptions.WithMemoryHint(() => Prediction.Run(ckpt, samples, dev, b, workers: 2), dev, b, "--batch-size");
             string scans = parse.GetValue(outFile)!.FullName;
             string subjects = Path.Combine(Path.GetDirectoryName(scans)!, Path.GetFileNameWithoutExtension(scans) + "_subjects.csv");
             RunReports.WritePredictions(scans, predictions, card.Correction);

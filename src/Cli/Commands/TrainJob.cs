@@ -23,6 +23,7 @@ internal static class TrainJob
             run.Create();
             AtomicFile.WriteAllText(run.Config, config.ToJson());
         }
+        CommonOptions.CheckBatch(RunModels.ModelConfig(config), config.BatchSize, $"--batch-size {config.BatchSize}");
         output.WriteLine($"train: task {config.Task} on {device} -> {run.Root}");
         if (config.SizingNote is not null) output.WriteLine(config.SizingNote);
         if (config.Data is null) EnsureSynthetic(config, output);
@@ -39,7 +40,7 @@ internal static class TrainJob
         }
         catch (DeviceOutOfMemoryException e)
         {
-            throw new CliException($"{e.Message}; the step does not fit on {device}: try a smaller --batch-size (now {config.BatchSize}) or --grid (now {config.Grid})");
+            throw new CliException(CommonOptions.OutOfMemoryHint(e, device, config.BatchSize, "--batch-size", config.Grid));
         }
         output.WriteLine(RunReports.SummaryText(summary));
         output.WriteLine($"wrote {run.Root} in {clock.Elapsed.TotalMinutes:F1} min");

@@ -119,7 +119,6 @@ public static partial class Ops
         if (x.Rank < 2) throw new ArgumentException($"BatchNorm3d: input must be (N, C, ...), got {x.ShapeText}");
         int batch = x.Dim(0), channels = x.Dim(1);
         long spatial = x.Length / ((long)batch * channels);
-        if (x.Length > int.MaxValue) throw new ArgumentException($"BatchNorm3d: {x.ShapeText} has more than {int.MaxValue} elements");
         foreach (var (t, what) in new[] { (weight, "weight"), (bias, "bias"), (runningMean, "running_mean"), (runningVar, "running_var") })
         {
             if (t.Length != channels) throw new ArgumentException($"BatchNorm3d: {what} {t.ShapeText} does not match {channels} channels of input {x.ShapeText}");

@@ -94,12 +94,21 @@ public static partial class Ops
             stride.D, stride.H, stride.W, padding.D, padding.H, padding.W, groups);
         if (s.Validate() is { } problem)
             throw new ArgumentException($"{op}: input {x.ShapeText}, weight {weight.ShapeText}, stride {stride}, padding {padding}: {problem}");
-        long outputs = (long)s.N * s.Cout * s.OutSpatial;
-        long padded = (long)s.N * s.Cin * (s.D + 2 * s.PD) * (s.H + 2 * s.PH) * (s.W + 2 * s.PW);
-        long dilated = (long)s.N * s.Cout * (s.D + s.KD - 1) * (s.H + s.KH - 1) * (s.W + s.KW - 1);
-        if (Math.Max(x.Length, Math.Max(outputs, Math.Max(padded, dilated))) >= int.MaxValue - 64)
-            throw new ArgumentException($"{op}: input {x.ShapeText} with weight {weight.ShapeText} needs buffers of 2^31 elements or more; use a smaller batch");
+        // Buffers are checked where they are allocated (Tensor.Empty: the output; PadForConv3d: the CPU padded copy;
+        // Conv3dInputGrad: the dilated dY, only when x needs a gradient). Here only the tiled kernels' column index.
+        CheckTiledColumns(op, s, x, weight);
         return s;
+    }
+
+    /// <summary>
+    /// The CUDA tiled kernels index output voxels (N x OD x OH x OW, the GEMM's columns) with int and run up to a
+    /// tile past the last one. Tensors below 2^31 elements exceed that only with a single output channel.
+    /// </summary>
+    private static void CheckTiledColumns(string op, Conv3dShape s, Tensor x, Tensor weight)
+    {
+        if ((long)s.N * s.OutSpatial > int.MaxValue - 2L * Conv3dKernels.TiledN)
+            throw new ArgumentException($"{op}: input {x.ShapeText} with weight {weight.ShapeText} has {(long)s.N * s.OutSpatial:N0} output voxels; " +
+                $"at most {int.MaxValue - 2L * Conv3dKernels.TiledN:N0} are supported (32-bit kernel indexing); use a smaller batch");
     }
 
     private static bool IsPointwiseConv3d(Conv3dShape s) =>
@@ -113,7 +122,7 @@ public static partial class Ops
         float beta = 0f;
         if (bias != null)
         {
-            device.Run(ElementwiseKernels.Expand, y.Length, bias.View, y.View, (int)y.Length, sp, s.Cout, 1f);
+            device.Run(ElementwiseKernels.Expand, y.Length, bias.View, y.View, y.Elements, sp, s.Cout, 1f);
             beta = 1f;
         }
         for (int g = 0; g < s.Groups; g++)
@@ -141,7 +150,8 @@ public static partial class Ops
     {
         var device = x.Device;
         int pd = s.D + 2 * s.PD, ph = s.H + 2 * s.PH, pw = s.W + 2 * s.PW;
-        var xp = Tensor.Empty(device, s.N * s.Cin * pd * ph * pw + Conv3dKernels.CpuInputSlack(s));
+        var xp = Tensor.Empty(device, (long)s.N * s.Cin * pd * ph * pw + Conv3dKernels.CpuInputSlack(s),
+            $"Conv3d's zero-padded input copy ({s.N} x {s.Cin} x {pd} x {ph} x {pw} + {Conv3dKernels.CpuInputSlack(s)})");
         var geometry = new Conv3dSpread
         {
             Planes = s.N * s.Cin, SD = s.D, SH = s.H, SW = s.W, DD = pd, DH = ph, DW = pw,
@@ -169,15 +179,17 @@ public static partial class Ops
         // dx[i] = sum over (o, k) with i = o*stride - pad + k of dy[o] w[k]: place dy[o] at o*stride + K-1-pad in a
         // zero volume of size D + K - 1 per axis, then correlate with the reversed filter (stride 1, no padding).
         var t = Conv3dShape.Create(s.N, s.Cout, s.D + s.KD - 1, s.H + s.KH - 1, s.W + s.KW - 1, s.Cin, s.KD, s.KH, s.KW, groups: s.Groups);
+        CheckTiledColumns("Conv3d (input gradient)", t, dx, weight);
         var geometry = new Conv3dSpread
         {
             Planes = s.N * s.Cout, SD = s.OD, SH = s.OH, SW = s.OW, DD = t.D, DH = t.H, DW = t.W,
             StrideD = s.SD, StrideH = s.SH, StrideW = s.SW, LowD = s.KD - 1 - s.PD, LowH = s.KH - 1 - s.PH, LowW = s.KW - 1 - s.PW,
         };
-        using var spread = Tensor.Empty(device, t.N * t.Cin * t.D * t.H * t.W + Conv3dKernels.CpuInputSlack(t));
+        using var spread = Tensor.Empty(device, (long)t.N * t.Cin * t.D * t.H * t.W + Conv3dKernels.CpuInputSlack(t),
+            $"Conv3d's dilated output gradient for the input gradient ({t.N} x {t.Cin} x {t.D} x {t.H} x {t.W} + {Conv3dKernels.CpuInputSlack(t)})");
         device.Run(Conv3dKernels.Spread, (long)geometry.Planes * t.D * t.H, dy.View, spread.View, geometry);
-        using var wt = Tensor.Empty(device, (int)weight.Length);
-        device.Run(Conv3dKernels.PackTransposed, wt.Length, weight.View, wt.View, t, (int)wt.Length);
+        using var wt = Tensor.Empty(device, weight.Elements);
+        device.Run(Conv3dKernels.PackTransposed, wt.Length, weight.View, wt.View, t, wt.Elements);
         if (device.UseBarrierKernels) Conv3dForwardTiled(device, spread.View, wt.View, null, dx.View, t);
         else Conv3dForwardBlocked(device, spread.View, wt.View, null, dx.View, t);
         return dx;
@@ -211,7 +223,7 @@ public static partial class Ops
             int voxels = s.N * s.OutSpatial;
             // About four groups per multiprocessor in all, each split at least 64 voxels long.
             splits = Math.Clamp(device.Accelerator.NumMultiprocessors * 4 / (tiles * s.Groups), 1, Math.Max(1, voxels / 64));
-            partials = Tensor.Empty(device, splits * wLen);
+            partials = Tensor.Empty(device, (long)splits * wLen);
             var config = new KernelConfig(new Index3D(tiles, splits, s.Groups), new Index3D(Conv3dKernels.TiledGroupSize, 1, 1));
             device.Kernels.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dShape, int>(
                 Conv3dKernels.WeightGradTiled, Conv3dTiledSpecialization)(device.Stream, config, x.View, dy.View, partials.View, s, splits);
@@ -223,7 +235,7 @@ public static partial class Ops
             splits = Math.Max(1, Math.Min(device.MaxThreads, rows));
             // Chunks of about 256 output voxels: their dY and input rows stay in L2 while every 4 x 4 block passes over them.
             int rowsPerChunk = Math.Max(1, 256 / s.OW);
-            partials = Tensor.Empty(device, splits * wLen);
+            partials = Tensor.Empty(device, (long)splits * wLen);
             device.Run(Conv3dKernels.WeightGradBlocked, splits, (padded ?? xp)!.View, dy.View, partials.View, s, splits, rowsPerChunk);
         }
         device.Run(Conv3dKernels.SumPartials, wLen, partials.View, dw.View, wLen, splits);
@@ -231,5 +243,5 @@ public static partial class Ops
         return dw;
     }
 
-    private static int Conv3dCeilDiv(int a, int b) => (a + b - 1) / b;
+    private static int Conv3dCeilDiv(int a, int b) => (int)(((long)a + b - 1) / b);
 }

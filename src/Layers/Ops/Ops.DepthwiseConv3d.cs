@@ -65,15 +65,20 @@ public static partial class Ops
             device.Run(DepthwiseConv3dKernels.BackwardInput, dx.Length, dy.View, weight.View, dx.View, s);
             return dx;
         }
-        // Phase r of an input row reads dy columns (r + PW - kw) / SW for its taps kw: pad so that every
-        // such column from iw = 0 to W - 1 exists (BackwardInputRows).
-        int left = Math.Max(0, (s.KW - 1 - s.PW + s.SW - 1) / s.SW);
-        int right = Math.Max(0, (s.W - 1 + s.PW) / s.SW - s.OW + 1);
+        var (left, right) = DepthwiseGradPadding(s);
         using var dyp = PadW(dy, left, right);
         device.Run(DepthwiseConv3dKernels.BackwardInputRows, (long)s.N * s.Cin * s.D * s.H, dyp.View, weight.View, dx.View,
             s, left, left + s.OW + right);
         return dx;
     }
+
+    /// <summary>
+    /// Zero columns before and after each dy row that the CPU input gradient reads (BackwardInputRows): phase r of
+    /// an input row reads dy columns (r + PW - kw) / SW for its taps kw, and every such column from iw = 0 to
+    /// W - 1 must exist. The padded copy is N x C x OD x OH x (left + OW + right); none is made when both are 0.
+    /// </summary>
+    public static (int Left, int Right) DepthwiseGradPadding(Conv3dShape s) =>
+        (Math.Max(0, (s.KW - 1 - s.PW + s.SW - 1) / s.SW), Math.Max(0, (s.W - 1 + s.PW) / s.SW - s.OW + 1));
 
     /// <summary>dL/dW (C, 1, KD, KH, KW) of the depthwise convolution: partial sums, then SumRows over the splits.</summary>
     private static Tensor DepthwiseConv3dWeightGrad(Tensor x, Tensor dy, Tensor weight, Conv3dShape s)
@@ -90,7 +95,7 @@ public static partial class Ops
             long voxels = (long)s.N * s.OutSpatial;
             int wanted = (device.Accelerator.NumMultiprocessors * 8 + items - 1) / items;
             splits = (int)Math.Clamp(Math.Min(wanted, (voxels + DepthwiseConv3dKernels.BlockSize - 1) / DepthwiseConv3dKernels.BlockSize), 1, 1024);
-            using var partials = splits > 1 ? Tensor.Empty(device, s.Cout * taps * splits) : null;
+            using var partials = splits > 1 ? Tensor.Empty(device, (long)s.Cout * taps * splits) : null;
             device.Kernels.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dShape, int>(DepthwiseConv3dKernels.BackwardWeightBlocks)(
                 device.Stream, new KernelConfig(items * splits, DepthwiseConv3dKernels.BlockSize),
                 x.View, dy.View, (partials ?? dw).View, s, splits);
@@ -102,7 +107,7 @@ public static partial class Ops
             // Whole channels per item when there are enough of them for every thread; split rows otherwise.
             int rows = s.N * s.OD * s.OH;
             splits = Math.Clamp((4 * device.MaxThreads + s.Cout - 1) / s.Cout, 1, rows);
-            using var partials = splits > 1 ? Tensor.Empty(device, s.Cout * taps * splits) : null;
+            using var partials = splits > 1 ? Tensor.Empty(device, (long)s.Cout * taps * splits) : null;
             device.Run(DepthwiseConv3dKernels.BackwardWeightRows, (long)s.Cout * splits, x.View, dy.View, (partials ?? dw).View, s, splits);
             if (partials != null)
                 device.Run(ReductionKernels.SumRows, (long)s.Cout * taps, partials.View, dw.View, s.Cout * taps, splits, 1f);
@@ -143,8 +148,5 @@ public static partial class Ops
             throw new ArgumentException($"{op}: bias {bias.ShapeText} does not match {s.Cout} channels");
         if (weight.Device != x.Device || (bias != null && bias.Device != x.Device))
             throw new ArgumentException($"{op}: input, weight and bias must be on the same device");
-        long outputs = (long)s.N * s.Cout * s.OutSpatial;
-        if (x.Length >= int.MaxValue || outputs >= int.MaxValue)
-            throw new ArgumentException($"{op}: tensors of 2^31 elements or more are not supported ({x.ShapeText} -> {outputs} outputs)");
     }
 }

@@ -16,7 +16,7 @@ public static partial class Ops
         if (!(p >= 0f && p <= 1f)) throw new ArgumentOutOfRangeException(nameof(p), p, "dropout probability must lie in [0, 1]");
         if (!training || p == 0f) return x;
         var device = x.Device;
-        int n = checked((int)x.Length);
+        int n = x.Elements;
         var stream = rng.Reserve(n);
         float scale = DropoutScale(p);
         var y = Tensor.Empty(device, x.Shape);
@@ -34,6 +34,6 @@ public static partial class Ops
     public static float DropoutScale(float p) => p < 1f ? (float)(1.0 / (1.0 - p)) : 0f;
 
     private static void RunDropout(Tensor x, Tensor y, float p, float scale, bool accumulate, RandomStream s) =>
-        x.Device.Run(RandomKernels.Dropout, x.Length / 4, x.View, y.View, (int)x.Length, p, scale, accumulate ? 1 : 0,
+        x.Device.Run(RandomKernels.Dropout, x.Length / 4, x.View, y.View, x.Elements, p, scale, accumulate ? 1 : 0,
             s.SeedLo, s.SeedHi, s.OffsetLo, s.OffsetHi);
 }

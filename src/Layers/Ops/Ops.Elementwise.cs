@@ -20,11 +20,11 @@ public static partial class Ops
     {
         var device = x.Device;
         var y = Tensor.Empty(device, x.Shape);
-        device.Run(ElementwiseKernels.Map<TOp>, x.Length / 4, x.View, y.View, (int)x.Length);
+        device.Run(ElementwiseKernels.Map<TOp>, x.Length / 4, x.View, y.View, x.Elements);
         Autograd.Record(name, y, [x], dy =>
         {
             var dx = Tensor.Empty(device, x.Shape);
-            device.Run(ElementwiseKernels.MapBackward<TOp>, x.Length / 4, x.View, dy.View, dx.View, (int)x.Length, 0);
+            device.Run(ElementwiseKernels.MapBackward<TOp>, x.Length / 4, x.View, dy.View, dx.View, x.Elements, 0);
             Autograd.Accumulate(x, dx);
         });
         return y;
@@ -62,7 +62,7 @@ public static partial class Ops
         if (a.Length == b.Length)
         {
             if (!Broadcast.SameData(a.Shape, b.Shape)) throw new ArgumentException($"{name}: shapes {a.ShapeText} and {b.ShapeText} differ");
-            device.Run(ElementwiseKernels.Zip<TOp>, a.Length / 4, a.View, b.View, y.View, (int)a.Length);
+            device.Run(ElementwiseKernels.Zip<TOp>, a.Length / 4, a.View, b.View, y.View, a.Elements);
             Autograd.Record(name, y, [a, b], dy =>
             {
                 if (a.RequiresGrad) Autograd.Accumulate(a, GradOfZip<TOp>(a, b, dy, first: true));
@@ -72,7 +72,7 @@ public static partial class Ops
         }
         var (outer, mid, inner) = Broadcast.Plan(a.Shape, b.Shape, name);
         const int bOuterStride = 0;  // b never has its own values along the outer axes
-        int n = (int)a.Length;
+        int n = a.Elements;
         device.Run(ElementwiseKernels.ZipBroadcast<TOp>, n, a.View, b.View, y.View, n, inner, mid, bOuterStride);
         Autograd.Record(name, y, [a, b], dy =>
         {
@@ -98,7 +98,7 @@ public static partial class Ops
     {
         var device = a.Device;
         var g = Tensor.Empty(device, first ? a.Shape : b.Shape);
-        int n = (int)a.Length;
+        int n = a.Elements;
         // A same-shape zip is the broadcast case with one row, so the broadcast gradient kernels serve both.
         if (first)
             device.Run(ElementwiseKernels.ZipBroadcastGradA<TOp>, n, a.View, b.View, dy.View, g.View, n, 1, n, 0, 0);

@@ -55,7 +55,7 @@ public static partial class Ops
         if (bias != null)
         {
             // Seed C with the broadcast bias, then accumulate the product into it (beta = 1).
-            device.Run(ElementwiseKernels.Expand, y.Length, bias.View, y.View, (int)y.Length, 1, outputs, 1f);
+            device.Run(ElementwiseKernels.Expand, y.Length, bias.View, y.View, y.Elements, 1, outputs, 1f);
             Blas.Gemm(x, false, weight, true, y, 1f, 1f);
         }
         else

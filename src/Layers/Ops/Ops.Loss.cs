@@ -105,7 +105,7 @@ public static partial class Ops
             throw new ArgumentException($"{name}: input {x.ShapeText} and target {t.ShapeText} differ");
         CheckLossDevices(name, x, t, weight);
         var device = x.Device;
-        int n = checked((int)x.Length), period = weight == null ? 0 : (int)weight.Length;
+        int n = x.Elements, period = weight == null ? 0 : weight.Elements;
         float scale = 1f / n;
         var y = Tensor.Empty(device, 1);
         var w = (weight ?? x).View;

@@ -23,7 +23,7 @@ public static partial class Ops
         var s = PoolShape("MaxPool3d", x, kernel, stride, padding);
         var device = x.Device;
         var y = Tensor.Empty(device, s.N, s.Cout, s.OD, s.OH, s.OW);
-        int outputs = checked((int)y.Length);
+        int outputs = y.Elements;
         if (s.KernelVolume == 1)
         {
             if (device.UseBarrierKernels) device.Run(PoolingKernels.Subsample, outputs, x.View, y.View, s);
@@ -91,7 +91,6 @@ public static partial class Ops
         var s = Conv3dShape.Create(x.Dim(0), c, x.Dim(2), x.Dim(3), x.Dim(4), c, k.D, k.H, k.W, st.D, st.H, st.W, p.D, p.H, p.W, groups: c);
         var error = s.Validate();
         if (error != null) throw new ArgumentException($"{op}: {error} ({x.ShapeText})");
-        if (x.Length > int.MaxValue) throw new ArgumentException($"{op}: {x.ShapeText} exceeds 2^31 elements");
         return s;
     }
 }

@@ -41,7 +41,7 @@ public static partial class Ops
     private static Tensor Expand(Tensor g, int[] shape, long inner, int mid, float scale)
     {
         var y = Tensor.Empty(g.Device, shape);
-        int n = (int)y.Length;
+        int n = y.Elements;
         g.Device.Run(ElementwiseKernels.Expand, n, g.View, y.View, n, (int)inner, mid, scale);
         return y;
     }

@@ -104,7 +104,7 @@ public static partial class Ops
     private static Tensor ScaleRows(string name, Tensor x, Tensor factors, int rows)
     {
         var device = x.Device;
-        int n = checked((int)x.Length), inner = n / rows;
+        int n = x.Elements, inner = n / rows;
         var y = Tensor.Empty(device, x.Shape);
         RunScale(x, factors, y, inner);
         Autograd.Record(name, y, [x, factors], dy =>
@@ -127,7 +127,7 @@ public static partial class Ops
 
     private static void RunScale(Tensor x, Tensor factors, Tensor y, int inner)
     {
-        int n = (int)x.Length;
+        int n = x.Elements;
         x.Device.Run(ChannelScaleKernels.Scale, inner % 4 == 0 ? n / 4 : n, x.View, factors.View, y.View, n, inner);
     }
 
@@ -142,7 +142,7 @@ public static partial class Ops
         {
             // Enough items for every thread, each a long contiguous slice of a row.
             int splits = Math.Max(1, Math.Min(units, (device.MaxThreads + rows - 1) / rows));
-            using var partials = splits > 1 ? Tensor.Empty(device, rows * splits) : null;  // one split: its partial is ds
+            using var partials = splits > 1 ? Tensor.Empty(device, (long)rows * splits) : null;  // one split: its partial is ds
             device.Run(ChannelScaleKernels.ScaleBackwardThreads, (long)rows * splits, x.View, s.View, dy.View, dxView, (partials ?? ds).View,
                 rows, inner, splits, writeDx);
             if (partials != null) device.Run(ReductionKernels.SumRows, rows, partials.View, ds.View, rows, splits, 1f);
