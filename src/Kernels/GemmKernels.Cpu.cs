@@ -26,8 +26,6 @@ public static partial class GemmKernels
         int m, int n, int k, int lda, int ldb, int ldc,
         int ops, float alpha, float beta, LongIndex3D batchStrides, int chunk)
     {
-        int transA = ops & TransA;
-        int transB = (ops & TransB) >> 1;
         long batch = Grid.IdxY;
         if (batch != 0)
         {
@@ -35,16 +33,52 @@ public static partial class GemmKernels
             b = b.SubView(batch * batchStrides.Y);
             c = c.SubView(batch * batchStrides.Z);
         }
+        BlockedUnits(a, b, c, m, n, k, lda, ldb, ldc, ops, alpha, beta, 1, 0, 0, chunk);
+    }
+
+    /// <summary>
+    /// <see cref="GemmBlocked"/> whose product is a sum over <see cref="GemmSum.Terms"/> pairs of operands:
+    /// C = alpha * sum_t op(A_t) op(B_t) + beta * C, with A_t = A + t * TermStrideA and B_t = B + t * TermStrideB.
+    /// Each 8 x 8 block of C adds its terms in order (C = alpha P_0 + beta C, then C += alpha P_t), so the result
+    /// is bit for bit that of one GEMM launch per term, in one launch: a 1x1x1 convolution's weight gradient
+    /// summed over the samples of a batch. Grid.Y still batches independent products (groups) by the Stride fields.
+    /// </summary>
+    [Kernel]
+    public static void GemmBlockedSum(
+        ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
+        int m, int n, int k, int lda, int ldb, int ldc,
+        int ops, float alpha, float beta, GemmSum sum, int chunk)
+    {
+        long batch = Grid.IdxY;
+        if (batch != 0)
+        {
+            a = a.SubView(batch * sum.StrideA);
+            b = b.SubView(batch * sum.StrideB);
+            c = c.SubView(batch * sum.StrideC);
+        }
+        BlockedUnits(a, b, c, m, n, k, lda, ldb, ldc, ops, alpha, beta, sum.Terms, sum.TermStrideA, sum.TermStrideB, chunk);
+    }
+
+    /// <summary>This thread's 8 x 8 blocks of C, each summed over <paramref name="terms"/> operand pairs.</summary>
+    private static void BlockedUnits(
+        ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
+        int m, int n, int k, int lda, int ldb, int ldc,
+        int ops, float alpha, float beta, int terms, long termStrideA, long termStrideB, int chunk)
+    {
+        int transA = ops & TransA;
+        int transB = (ops & TransB) >> 1;
         int nBlocks = (n + 7) >> 3;
         int units = ((m + 7) >> 3) * nBlocks;
-        int threads = Grid.DimX * Group.DimX;
         for (var work = Work.Ranges(units, chunk); work.Next();)
         {
             int start = work.Start, end = work.End;
             for (int u = start; u < end; u++)
             {
                 int blockRow = u / nBlocks;
-                Block8x8(a, b, c, blockRow << 3, (u - blockRow * nBlocks) << 3, m, n, k, lda, ldb, ldc, transA, transB, alpha, beta);
+                int m0 = blockRow << 3, n0 = (u - blockRow * nBlocks) << 3;
+                Block8x8(a, b, c, m0, n0, m, n, k, lda, ldb, ldc, transA, transB, alpha, beta);
+                for (int t = 1; t < terms; t++)
+                    Block8x8(a.SubView(t * termStrideA), b.SubView(t * termStrideB), c, m0, n0, m, n, k, lda, ldb, ldc, transA, transB, alpha, 1f);
             }
         }
     }
@@ -253,4 +287,15 @@ public static partial class GemmKernels
                 if (n0 + 4 < n) Put(cv, o + 4, c74, alpha, beta); if (n0 + 5 < n) Put(cv, o + 5, c75, alpha, beta); if (n0 + 6 < n) Put(cv, o + 6, c76, alpha, beta); if (n0 + 7 < n) Put(cv, o + 7, c77, alpha, beta);
             }
     }
+}
+
+/// <summary>
+/// Operand strides of <see cref="GemmKernels.GemmBlockedSum"/>: per Grid.Y product (StrideA/B/C) and per summed
+/// term (TermStrideA/B; C is shared by the terms).
+/// </summary>
+public struct GemmSum
+{
+    public long StrideA, StrideB, StrideC;
+    public int Terms;
+    public long TermStrideA, TermStrideB;
 }

@@ -52,4 +52,36 @@ public static class Blas
             device.Kernels.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, float, float, LongIndex3D, int>(
                 GemmKernels.GemmBlocked)(device.Stream, plan.Config, a, b, c, m, n, k, lda, ldb, ldc, ops, alpha, beta, strides, plan.Chunk);
     }
+
+    /// <summary>
+    /// C = alpha * sum over t &lt; terms of op(A_t) op(B_t) + beta * C, with A_t = A + t * termStrideA and
+    /// B_t = B + t * termStrideB (a reduction over a batch, e.g. a 1x1x1 convolution's weight gradient over the
+    /// samples), optionally batched over independent products as <see cref="Gemm(Device, ArrayView{float}, bool, ArrayView{float}, bool, ArrayView{float}, int, int, int, int, int, int, float, float, int, long, long, long)"/>.
+    /// The terms are added in order, bit for bit as one GEMM per term with beta 1 after the first: one launch
+    /// on the CPU accelerator (<see cref="GemmKernels.GemmBlockedSum"/>), one GEMM per term elsewhere.
+    /// </summary>
+    public static void GemmSum(Device device, ArrayView<float> a, bool transA, ArrayView<float> b, bool transB, ArrayView<float> c,
+        int m, int n, int k, int lda, int ldb, int ldc, float alpha, float beta, int terms, long termStrideA, long termStrideB,
+        int batch = 1, long strideA = 0, long strideB = 0, long strideC = 0)
+    {
+        if (terms < 1) throw new ArgumentOutOfRangeException(nameof(terms), terms, "a sum needs at least one term");
+        var plan = GemmLaunch.Plan(!device.UseBarrierKernels, device.Accelerator.NumMultiprocessors,
+            device.Accelerator.MaxNumThreadsPerGroup, m, n, k, batch);
+        if (plan.Skip) return;
+        if (device.UseBarrierKernels || GemmLaunch.IsSkinny(m, k))
+        {
+            for (int t = 0; t < terms; t++)
+                Gemm(device, a.SubView(t * termStrideA), transA, b.SubView(t * termStrideB), transB, c, m, n, k, lda, ldb, ldc,
+                    alpha, t == 0 ? beta : 1f, batch, strideA, strideB, strideC);
+            return;
+        }
+        int ops = (transA ? GemmKernels.TransA : 0) | (transB ? GemmKernels.TransB : 0);
+        var sum = new GemmSum
+        {
+            StrideA = strideA, StrideB = strideB, StrideC = strideC,
+            Terms = terms, TermStrideA = termStrideA, TermStrideB = termStrideB,
+        };
+        device.Kernels.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, float, float, GemmSum, int>(
+            GemmKernels.GemmBlockedSum)(device.Stream, plan.Config, a, b, c, m, n, k, lda, ldb, ldc, ops, alpha, beta, sum, plan.Chunk);
+    }
 }

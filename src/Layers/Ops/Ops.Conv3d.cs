@@ -208,11 +208,10 @@ public static partial class Ops
         int kdim = cinPg * s.KernelVolume, wLen = s.Cout * kdim;
         if (pointwise && !device.UseBarrierKernels)
         {
+            // dW = sum over samples of dY[n] X[n]^T, per group: one launch that adds the samples in order.
             int sp = s.OutSpatial;
-            for (int n = 0; n < s.N; n++)
-                Blas.Gemm(device, dy.View.SubView((long)n * s.Cout * sp), false, x.View.SubView((long)n * s.Cin * sp), true, dw.View,
-                    coutPg, cinPg, sp, sp, sp, cinPg, 1f, n == 0 ? 0f : 1f,
-                    s.Groups, (long)coutPg * sp, (long)cinPg * sp, (long)coutPg * cinPg);
+            Blas.GemmSum(device, dy.View, false, x.View, true, dw.View, coutPg, cinPg, sp, sp, sp, cinPg, 1f, 0f,
+                s.N, (long)s.Cout * sp, (long)s.Cin * sp, s.Groups, (long)coutPg * sp, (long)cinPg * sp, (long)coutPg * cinPg);
             return dw;
         }
         int splits;
