@@ -57,8 +57,8 @@ public static class Blas
     /// C = alpha * sum over t &lt; terms of op(A_t) op(B_t) + beta * C, with A_t = A + t * termStrideA and
     /// B_t = B + t * termStrideB (a reduction over a batch, e.g. a 1x1x1 convolution's weight gradient over the
     /// samples), optionally batched over independent products as <see cref="Gemm(Device, ArrayView{float}, bool, ArrayView{float}, bool, ArrayView{float}, int, int, int, int, int, int, float, float, int, long, long, long)"/>.
-    /// The terms are added in order, bit for bit as one GEMM per term with beta 1 after the first: one launch
-    /// on the CPU accelerator (<see cref="GemmKernels.GemmBlockedSum"/>), one GEMM per term elsewhere.
+    /// The terms are added in order, bit for bit as one blocked GEMM per term with beta 1 after the first: one
+    /// launch on the CPU accelerator (<see cref="GemmKernels.GemmBlockedSum"/>), one GEMM per term elsewhere.
     /// </summary>
     public static void GemmSum(Device device, ArrayView<float> a, bool transA, ArrayView<float> b, bool transB, ArrayView<float> c,
         int m, int n, int k, int lda, int ldb, int ldc, float alpha, float beta, int terms, long termStrideA, long termStrideB,
@@ -68,7 +68,9 @@ public static class Blas
         var plan = GemmLaunch.Plan(!device.UseBarrierKernels, device.Accelerator.NumMultiprocessors,
             device.Accelerator.MaxNumThreadsPerGroup, m, n, k, batch);
         if (plan.Skip) return;
-        if (device.UseBarrierKernels || GemmLaunch.IsSkinny(m, k))
+        // The CPU accelerator sums in one launch even where Gemm would pick the skinny kernel (small spatial maps):
+        // one launch instead of one per sample matters more there than the skinny kernel's speed.
+        if (device.UseBarrierKernels)
         {
             for (int t = 0; t < terms; t++)
                 Gemm(device, a.SubView(t * termStrideA), transA, b.SubView(t * termStrideB), transB, c, m, n, k, lda, ldb, ldc,

@@ -14,7 +14,8 @@ public sealed class GemmSumTests
     [Theory]
     [InlineData(19, 13, 37, 3, 1)]   // ragged 8 x 8 blocks, odd depth
     [InlineData(16, 24, 64, 4, 2)]   // two groups (Grid.Y) of a grouped 1x1x1 convolution
-    [InlineData(3, 5, 9, 2, 1)]      // skinny: falls back to one GEMM per term
+    [InlineData(3, 5, 9, 2, 1)]      // skinny shapes: Gemm would take the skinny kernel, GemmSum still one blocked launch
+    [InlineData(64, 32, 6, 5, 1)]    // a late layer's small map (k = 6 voxels)
     public void SumsTheTermsInOrderLikeOneGemmPerTerm(int m, int n, int k, int terms, int groups)
     {
         var device = Device.Cpu;
@@ -29,8 +30,9 @@ public sealed class GemmSumTests
         for (int t = 0; t < terms; t++)
             Blas.Gemm(device, a.View.SubView((long)t * groups * m * k), false, b.View.SubView((long)t * groups * n * k), true, looped.View,
                 m, n, k, k, k, n, 1f, t == 0 ? 0f : 1f, groups, (long)m * k, (long)n * k, (long)m * n);
-        var expected = looped.ToArray();
-        Assert.Equal(expected, summed.ToArray());
+        var expected = summed.ToArray();
+        // Bit for bit where Gemm takes the same blocked kernel; the skinny kernel adds in another order.
+        if (!ILGpuNet.Kernels.GemmLaunch.IsSkinny(m, k)) Assert.Equal(looped.ToArray(), expected);
 
         // And against float64.
         var av = a.ToArray();
