@@ -60,11 +60,21 @@ public sealed class KernelProfiler
         }
     }
 
-    /// <summary>Wraps a typed launcher (stream, config, args...) so each call is synchronised and timed.</summary>
+    /// <summary>
+    /// Counts launches without running them (times are 0): the launch structure of a step, e.g. of the CUDA kernel
+    /// variants on the GPU-shaped CPU device, in no time. Data on the device is then meaningless.
+    /// </summary>
+    public bool CountOnly { get; init; }
+
+    /// <summary>Wraps a typed launcher (stream, config, args...) so each call is synchronised and timed (or only counted).</summary>
     internal TLauncher Wrap<TLauncher>(string kernel, TLauncher launcher) where TLauncher : Delegate
     {
         var invoke = typeof(TLauncher).GetMethod("Invoke")!;
         var args = invoke.GetParameters().Select(p => Expression.Parameter(p.ParameterType, p.Name)).ToArray();
+        var add = typeof(KernelProfiler).GetMethod(nameof(Add), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!;
+        if (CountOnly)
+            return Expression.Lambda<TLauncher>(
+                Expression.Call(Expression.Constant(this), add, Expression.Constant(kernel), Expression.Constant(0.0)), args).Compile();
         var stream = args[0];
         var sync = Expression.Call(stream, typeof(AcceleratorStream).GetMethod(nameof(AcceleratorStream.Synchronize))!);
         var clock = Expression.Variable(typeof(long), "start");
