@@ -14,8 +14,10 @@ public static partial class BatchNormKernels
     /// then its running mean) and merged into Moments.
     /// </summary>
     [Kernel]
-    public static unsafe void StatsThreads(ArrayView<float> x, ArrayView<float> partials, BatchNormShape shape, int splits, int chunk)
+    public static unsafe void StatsThreads(ArrayView<float> x, ArrayView<float> partials, ArrayView<float> stats, ArrayView<float> runningMean,
+        ArrayView<float> runningVar, ArrayView<float> batchesTracked, ArrayView<int> arrivals, BatchNormShape shape, BatchNormReduce reduce, int chunk)
     {
+        int splits = reduce.Splits;
         int channels = shape.Channels, spatial = shape.Spatial, items = channels * splits;
         fixed (float* xb = &x[0])
         fixed (float* pb = &partials[0])
@@ -64,6 +66,8 @@ public static partial class BatchNormKernels
                 }
             }
         }
+        if (Work.ArrivesLast(arrivals, Work.ThreadCount))
+            for (int c = 0; c < channels; c++) FinalizeStatistics(partials, stats, runningMean, runningVar, batchesTracked, c, channels, reduce);
     }
 
     /// <summary>
@@ -114,13 +118,14 @@ public static partial class BatchNormKernels
     /// </summary>
     [Kernel]
     public static unsafe void BackwardSumsThreads<TAct>(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> stats, ArrayView<float> gamma,
-        ArrayView<float> beta, ArrayView<float> branchScale, ArrayView<float> partials, ArrayView<float> gOut, BatchNormShape shape,
-        int splits, int storeG, int chunk)
+        ArrayView<float> beta, ArrayView<float> branchScale, ArrayView<float> partials, ArrayView<float> gOut, ArrayView<float> dgamma,
+        ArrayView<float> dbeta, ArrayView<int> arrivals, BatchNormShape shape, BatchNormReduce reduce, int chunk)
         where TAct : struct, IUnaryOp
     {
         var act = default(TAct);
+        int splits = reduce.Splits;
         int channels = shape.Channels, spatial = shape.Spatial, items = channels * splits;
-        bool scaled = (shape.Flags & BatchNormShape.HasBranchScale) != 0, store = storeG != 0;
+        bool scaled = (shape.Flags & BatchNormShape.HasBranchScale) != 0, store = reduce.StoreG != 0;
         fixed (float* xb = &x[0])
         fixed (float* db = &dy[0])
         fixed (float* gb = &gOut[0])
@@ -177,6 +182,7 @@ public static partial class BatchNormKernels
                 }
             }
         }
+        FinalizeBackwardIfLast(partials, stats, gamma, dgamma, dbeta, arrivals, Work.ThreadCount, channels, reduce);
     }
 
     /// <summary>
@@ -187,11 +193,12 @@ public static partial class BatchNormKernels
     /// </summary>
     [Kernel]
     public static unsafe void BackwardSumsSiluFromOutput(ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> stats,
-        ArrayView<float> gamma, ArrayView<float> beta, ArrayView<float> partials, ArrayView<float> gOut, BatchNormShape shape,
-        int splits, int storeG, int chunk)
+        ArrayView<float> gamma, ArrayView<float> beta, ArrayView<float> partials, ArrayView<float> gOut, ArrayView<float> dgamma,
+        ArrayView<float> dbeta, ArrayView<int> arrivals, BatchNormShape shape, BatchNormReduce reduce, int chunk)
     {
+        int splits = reduce.Splits;
         int channels = shape.Channels, spatial = shape.Spatial, items = channels * splits;
-        bool store = storeG != 0;
+        bool store = reduce.StoreG != 0;
         fixed (float* xb = &x[0])
         fixed (float* yb = &y[0])
         fixed (float* db = &dy[0])
@@ -234,6 +241,7 @@ public static partial class BatchNormKernels
                 }
             }
         }
+        FinalizeBackwardIfLast(partials, stats, gamma, dgamma, dbeta, arrivals, Work.ThreadCount, channels, reduce);
     }
 
     /// <summary>
@@ -304,4 +312,13 @@ public static partial class BatchNormKernels
 
     /// <summary>Start of slice k of splits over [0, spatial).</summary>
     private static int SliceBound(int spatial, int k, int splits) => (int)((long)spatial * k / splits);
+
+    /// <summary>The backward sums' last arrival (of <paramref name="participants"/>) computes coef and dgamma/dbeta for every channel.</summary>
+    private static void FinalizeBackwardIfLast(ArrayView<float> work, ArrayView<float> stats, ArrayView<float> gamma, ArrayView<float> dgamma,
+        ArrayView<float> dbeta, ArrayView<int> arrivals, int participants, int channels, BatchNormReduce reduce)
+    {
+        if (!Work.ArrivesLast(arrivals, participants)) return;
+        var coef = work.SubView(CoefOffset(channels, reduce.Splits));
+        for (int c = 0; c < channels; c++) FinalizeBackward(work, stats, gamma, coef, dgamma, dbeta, c, channels, reduce);
+    }
 }

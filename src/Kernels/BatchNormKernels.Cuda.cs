@@ -18,8 +18,10 @@ public static partial class BatchNormKernels
     /// partials = [count; mean; M2], channels * splits each. Launch GroupSize threads per group.
     /// </summary>
     [Kernel(UsesBarriers = true)]
-    public static void StatsBlocks(ArrayView<float> x, ArrayView<float> partials, BatchNormShape shape, int splits)
+    public static void StatsBlocks(ArrayView<float> x, ArrayView<float> partials, ArrayView<float> stats, ArrayView<float> runningMean,
+        ArrayView<float> runningVar, ArrayView<float> batchesTracked, ArrayView<int> arrivals, BatchNormShape shape, BatchNormReduce reduce)
     {
+        int splits = reduce.Splits;
         int channels = shape.Channels, spatial = shape.Spatial, items = channels * splits;
         int c = Grid.IdxX / splits, split = Grid.IdxX - c * splits;
         int begin = (int)((long)spatial * split / splits), end = (int)((long)spatial * (split + 1) / splits);
@@ -82,6 +84,21 @@ public static partial class BatchNormKernels
             partials[items + Grid.IdxX] = means[0];
             partials[2 * items + Grid.IdxX] = m2s[0];
         }
+        if (GroupArrivesLast(arrivals))
+            for (int ch = t; ch < channels; ch += Group.DimX)
+                FinalizeStatistics(partials, stats, runningMean, runningVar, batchesTracked, ch, channels, reduce);
+    }
+
+    /// <summary>
+    /// <see cref="Work.ArrivesLast"/> for groups: thread 0 arrives for its group (after its partial writes) and the
+    /// answer reaches every thread of the group through shared memory.
+    /// </summary>
+    private static bool GroupArrivesLast(ArrayView<int> arrivals)
+    {
+        var last = SharedMemory.Allocate<int>(1);
+        if (Group.IdxX == 0) last[0] = Work.ArrivesLast(arrivals, Grid.DimX) ? 1 : 0;
+        Group.Barrier();
+        return last[0] != 0;
     }
 
     /// <summary>
@@ -91,10 +108,12 @@ public static partial class BatchNormKernels
     /// </summary>
     [Kernel(UsesBarriers = true)]
     public static void BackwardSumsBlocks<TAct>(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> stats, ArrayView<float> gamma,
-        ArrayView<float> beta, ArrayView<float> branchScale, ArrayView<float> partials, BatchNormShape shape, int splits)
+        ArrayView<float> beta, ArrayView<float> branchScale, ArrayView<float> partials, ArrayView<float> dgamma, ArrayView<float> dbeta,
+        ArrayView<int> arrivals, BatchNormShape shape, BatchNormReduce reduce)
         where TAct : struct, IUnaryOp
     {
         var act = default(TAct);
+        int splits = reduce.Splits;
         int channels = shape.Channels, spatial = shape.Spatial, items = channels * splits;
         bool scaled = (shape.Flags & BatchNormShape.HasBranchScale) != 0;
         int c = Grid.IdxX / splits, split = Grid.IdxX - c * splits;
@@ -151,6 +170,11 @@ public static partial class BatchNormKernels
         {
             partials[Grid.IdxX] = sums[0];
             partials[items + Grid.IdxX] = sumsX[0];
+        }
+        if (GroupArrivesLast(arrivals))
+        {
+            var coef = partials.SubView(CoefOffset(channels, splits));
+            for (int ch = t; ch < channels; ch += Group.DimX) FinalizeBackward(partials, stats, gamma, coef, dgamma, dbeta, ch, channels, reduce);
         }
     }
 }

@@ -30,14 +30,27 @@ public struct BatchNormShape
 }
 
 /// <summary>
+/// The scalars of a reduction pass and of the per-channel finalize its last arrival runs (one struct keeps the
+/// kernels within ILGPU's parameter count): splits per channel, 1 / M and 1 / (M - 1) for M values per channel,
+/// eps and momentum, UpdateRunning (0 none, 1 running statistics, 2 also num_batches_tracked), Training (the
+/// backward's batch-statistics terms) and StoreG (CPU: the sums pass stores g for the dx pass).
+/// </summary>
+public struct BatchNormReduce
+{
+    public int Splits;
+    public float InvCount, InvCountUnbiased, Eps, Momentum;
+    public int UpdateRunning, Training, StoreG;
+}
+
+/// <summary>
 /// Batch normalisation over (N, C, spatial) with an optional fused activation (TAct: IdentityOp or
 /// SiluOp), per-sample branch scale and residual add:
 ///   y = branch[n] * act(z) + residual,  z = (x - mean[c]) * gamma[c] * invstd[c] + beta[c].
-/// Passes (training forward): statistics partials (one read of x; BatchNormKernels.Cpu/.Cuda), a
-/// per-channel finalize (mean, invstd, running-statistics update), the apply pass (read x, write y).
-/// Backward: sums partials of g = act'(z) * branch * dy and g * (x - mean) (one read of x and dy, z
-/// recomputed instead of stored), a per-channel finalize into dx = A * g + B * (x - mean) + C0 coefficients
-/// and dgamma/dbeta, then the apply pass (read x and dy, write dx).
+/// Passes (training forward): statistics partials (one read of x; BatchNormKernels.Cpu/.Cuda) whose last
+/// thread or group to finish merges them per channel (mean, invstd, running-statistics update; Work.ArrivesLast),
+/// then the apply pass (read x, write y): two launches. Backward: sums partials of g = act'(z) * branch * dy and
+/// g * (x - mean) (one read of x and dy, z recomputed instead of stored) whose last arrival computes the
+/// dx = A * g + B * (x - mean) + C0 coefficients and dgamma/dbeta, then the apply pass (read x and dy, write dx).
 /// Per-channel tables: stats = [mean (C); invstd (C)], coef = [A (C); B (C); C0 (C)]. On the CPU
 /// accelerator a fused activation's g is stored by the sums pass and read back by the dx pass
 /// (BackwardInputFromG): there the exp costs more than a pass over memory.
@@ -47,41 +60,32 @@ public struct BatchNormShape
 public static partial class BatchNormKernels
 {
     /// <summary>
-    /// Per channel: merges the statistics partials of its splits in index order (Chan's formula),
-    /// stats = [mean; 1/sqrt(biased var + eps)] and, with updateRunning, PyTorch's running update
-    /// running = (1 - momentum) * running + momentum * batch value, with the unbiased variance
-    /// M2 / (count - 1) for running_var; updateRunning 2 also adds 1 to batchesTracked[0] (the module's
-    /// num_batches_tracked). Partials layout: [count; mean; M2], each channels * splits long.
+    /// The statistics of channel c from its splits' partials, merged in index order (Chan's formula):
+    /// stats = [mean; 1/sqrt(biased var + eps)] and, with UpdateRunning, PyTorch's running update
+    /// running = (1 - momentum) * running + momentum * batch value with the unbiased variance M2 / (count - 1);
+    /// UpdateRunning 2 also adds 1 to batchesTracked[0] (the module's num_batches_tracked) at c = 0.
+    /// Partials layout: [count; mean; M2], each channels * splits long. Run by the statistics kernels' last
+    /// arrival (<see cref="Work.ArrivesLast"/>), so the training forward needs no separate finalize launch.
     /// </summary>
-    [Kernel]
-    public static void StatsFinalize(ArrayView<float> partials, ArrayView<float> stats, ArrayView<float> runningMean, ArrayView<float> runningVar,
-        ArrayView<float> batchesTracked, int channels, int splits, float invCount, float invCountUnbiased, float eps, float momentum, int updateRunning, int chunk)
+    private static void FinalizeStatistics(ArrayView<float> partials, ArrayView<float> stats, ArrayView<float> runningMean,
+        ArrayView<float> runningVar, ArrayView<float> batchesTracked, int c, int channels, BatchNormReduce r)
     {
-        // The module's num_batches_tracked counts this training forward here rather than in a launch of its own.
-        if (updateRunning == 2 && Work.ThreadIndex == 0) batchesTracked[0] += 1f;
-        int items = channels * splits;
-        for (var work = Work.Ranges(channels, chunk); work.Next();)
+        int items = channels * r.Splits;
+        var m = default(Moments);
+        for (int j = 0; j < r.Splits; j++)
         {
-            int start = work.Start, end = work.End;
-            for (int c = start; c < end; c++)
-            {
-                var m = default(Moments);
-                for (int j = 0; j < splits; j++)
-                {
-                    int g = c * splits + j;
-                    m.Merge(partials[g], partials[items + g], partials[2 * items + g]);
-                }
-                float m2 = Math.Max(m.M2, 0f);
-                float variance = m2 * invCount;
-                stats[c] = m.Mean;
-                stats[channels + c] = 1f / MathF.Sqrt(variance + eps);
-                if (updateRunning != 0)
-                {
-                    runningMean[c] = momentum * m.Mean + (1f - momentum) * runningMean[c];
-                    runningVar[c] = momentum * (m2 * invCountUnbiased) + (1f - momentum) * runningVar[c];
-                }
-            }
+            int g = c * r.Splits + j;
+            m.Merge(partials[g], partials[items + g], partials[2 * items + g]);
         }
+        float m2 = Math.Max(m.M2, 0f);
+        stats[c] = m.Mean;
+        stats[channels + c] = 1f / MathF.Sqrt(m2 * r.InvCount + r.Eps);
+        if (r.UpdateRunning != 0)
+        {
+            runningMean[c] = r.Momentum * m.Mean + (1f - r.Momentum) * runningMean[c];
+            runningVar[c] = r.Momentum * (m2 * r.InvCountUnbiased) + (1f - r.Momentum) * runningVar[c];
+        }
+        if (r.UpdateRunning == 2 && c == 0) batchesTracked[0] += 1f;
     }
 
     /// <summary>Evaluation: stats = [running_mean; 1/sqrt(running_var + eps)].</summary>
@@ -109,31 +113,40 @@ public static partial class BatchNormKernels
     public static void BackwardFinalize(ArrayView<float> partials, ArrayView<float> stats, ArrayView<float> gamma, ArrayView<float> coef,
         ArrayView<float> dgamma, ArrayView<float> dbeta, int channels, int splits, float invCount, int training, int chunk)
     {
-        int items = channels * splits;
+        var r = new BatchNormReduce { Splits = splits, InvCount = invCount, Training = training };
         for (var work = Work.Ranges(channels, chunk); work.Next();)
-        {
-            int start = work.Start, end = work.End;
-            for (int c = start; c < end; c++)
-            {
-                float sumG = 0f, sumGx = 0f;
-                for (int j = 0; j < splits; j++)
-                {
-                    sumG += partials[c * splits + j];
-                    sumGx += partials[items + c * splits + j];
-                }
-                float invstd = stats[channels + c];
-                float a = gamma[c] * invstd;
-                if (splits > 0)
-                {
-                    dgamma[c] = sumGx * invstd;
-                    dbeta[c] = sumG;
-                }
-                coef[c] = a;
-                coef[channels + c] = training != 0 ? -a * invstd * invstd * sumGx * invCount : 0f;
-                coef[2 * channels + c] = training != 0 ? -a * sumG * invCount : 0f;
-            }
-        }
+            for (int c = work.Start; c < work.End; c++) FinalizeBackward(partials, stats, gamma, coef, dgamma, dbeta, c, channels, r);
     }
+
+    /// <summary>
+    /// <see cref="BackwardFinalize"/> for channel c; run by the backward sums kernels' last arrival, reading the sums
+    /// from work[0 .. 2 * channels * splits) and writing coef to work[2 * channels * splits ..) (one buffer keeps
+    /// the launch within ILGPU's parameter count).
+    /// </summary>
+    private static void FinalizeBackward(ArrayView<float> partials, ArrayView<float> stats, ArrayView<float> gamma, ArrayView<float> coef,
+        ArrayView<float> dgamma, ArrayView<float> dbeta, int c, int channels, BatchNormReduce r)
+    {
+        int items = channels * r.Splits;
+        float sumG = 0f, sumGx = 0f;
+        for (int j = 0; j < r.Splits; j++)
+        {
+            sumG += partials[c * r.Splits + j];
+            sumGx += partials[items + c * r.Splits + j];
+        }
+        float invstd = stats[channels + c];
+        float a = gamma[c] * invstd;
+        if (r.Splits > 0)
+        {
+            dgamma[c] = sumGx * invstd;
+            dbeta[c] = sumG;
+        }
+        coef[c] = a;
+        coef[channels + c] = r.Training != 0 ? -a * invstd * invstd * sumGx * r.InvCount : 0f;
+        coef[2 * channels + c] = r.Training != 0 ? -a * sumG * r.InvCount : 0f;
+    }
+
+    /// <summary>The coefficient table [A; B; C0] that follows the sums in a backward work buffer.</summary>
+    public static long CoefOffset(int channels, int splits) => 2L * channels * splits;
 
     /// <summary>
     /// y = branch[n] * act(z) (+ residual). Items: Float4s when Spatial % 4 == 0, else elements.

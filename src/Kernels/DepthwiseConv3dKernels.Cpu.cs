@@ -93,11 +93,12 @@ public static partial class DepthwiseConv3dKernels
     /// likewise kh). Along W the row splits into SW phases iw = r + q SW; phase r sees the taps
     /// kw = (r + PW) mod SW + j SW, i.e. a stride-1 correlation of the dy row with those taps reversed.
     /// dyp is dy padded along W by <paramref name="left"/> zeros (and enough on the right; row pitch
-    /// <paramref name="pitch"/>) so that no phase reads outside its row. Items: input rows.
+    /// <paramref name="pitch"/>) so that no phase reads outside its row. Items: input rows. With
+    /// <paramref name="accumulate"/> the sums are added to dx (an existing gradient) instead of replacing it.
     /// </summary>
     [Kernel]
     public static unsafe void BackwardInputRows(ArrayView<float> dyp, ArrayView<float> weight, ArrayView<float> dx,
-        Conv3dShape s, int left, int pitch, int chunk)
+        Conv3dShape s, int left, int pitch, int accumulate, int chunk)
     {
         int rows = s.N * s.Cin * s.D * s.H;
         int w = s.W, sw = s.SW, kw = s.KW, taps = s.KD * s.KH * s.KW;
@@ -115,7 +116,8 @@ public static partial class DepthwiseConv3dKernels
                 {
                     int c = nc % s.Cin;
                     float* xr = xb + (long)row * w;
-                    for (int i = 0; i < w; i++) xr[i] = 0f;
+                    if (accumulate == 0)
+                        for (int i = 0; i < w; i++) xr[i] = 0f;
                     float* gv = gb + nc * volume;
                     float* wc = wb + (long)c * taps;
                     int kd0 = (id + s.PD) % s.SD, od0 = (id + s.PD - kd0) / s.SD;

@@ -48,9 +48,10 @@ public static partial class DepthwiseConv3dKernels
     /// dx as a gather, one input voxel per item: the sum of w * dy over the outputs whose windows cover
     /// it. Along each axis only taps k = (i + p) mod s, stepping by s, meet an output (o = (i + p - k) / s),
     /// so stride 2 visits an eighth of the taps in 3-D instead of testing all of them.
+    /// With <paramref name="accumulate"/> the sums are added to dx (an existing gradient).
     /// </summary>
     [Kernel]
-    public static void BackwardInput(ArrayView<float> dy, ArrayView<float> weight, ArrayView<float> dx, Conv3dShape s, int chunk)
+    public static void BackwardInput(ArrayView<float> dy, ArrayView<float> weight, ArrayView<float> dx, Conv3dShape s, int accumulate, int chunk)
     {
         int total = s.N * s.Cin * s.D * s.H * s.W;
         int taps = s.KD * s.KH * s.KW, outVolume = s.OD * s.OH * s.OW;
@@ -87,7 +88,7 @@ public static partial class DepthwiseConv3dKernels
                         }
                     }
                 }
-                dx[i] = acc;
+                dx[i] = accumulate != 0 ? dx[i] + acc : acc;
             }
         }
     }

@@ -28,6 +28,22 @@ public static class Work
     /// is near it): the end of one block of a loop <c>for (int b = begin, e; b &lt; end; b = e) { e = Work.BlockEnd(b, size, end); ... }</c>.
     /// </summary>
     public static int BlockEnd(int start, int size, int end) => end - start > size ? start + size : end;
+
+    /// <summary>
+    /// For a kernel whose final step (merging the partial results of all threads or groups) would otherwise be a
+    /// launch of its own: every participant calls this once, after writing its part, and exactly one gets true,
+    /// the last to arrive, when every other participant's writes are visible to it. That one resets the counter
+    /// for the next launch (kernels run in stream order). Participants: the launch's threads (CPU variants, every
+    /// thread calls) or its groups (CUDA variants, one thread per group calls).
+    /// </summary>
+    public static bool ArrivesLast(ArrayView<int> counter, int participants)
+    {
+        MemoryFence.DeviceLevel();
+        if (Atomic.Add(ref counter[0], 1) != participants - 1) return false;
+        MemoryFence.DeviceLevel();
+        counter[0] = 0;
+        return true;
+    }
 }
 
 /// <summary>

@@ -96,6 +96,12 @@ public static class Autograd
         return Tensor.Empty(target.Device, target.Shape);
     }
 
+    /// <summary>
+    /// The gradient <paramref name="target"/> already holds, for an op that adds its own contribution into it in
+    /// place (what <see cref="Accumulate"/> would do with an extra add launch); null when there is none yet.
+    /// </summary>
+    public static Tensor? ExistingGrad(Tensor target) => target.RequiresGrad ? target.Grad : null;
+
     /// <summary>Lets a reshaped view of a parameter (Ops.Reshape) write its gradient into the parameter's slot.</summary>
     public static void ShareGradSlot(Tensor view, Tensor source)
     {

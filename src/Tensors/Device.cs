@@ -189,6 +189,28 @@ public sealed partial class Device : IDisposable
         return new LaunchPlan(new KernelConfig((int)groups, group), 1);
     }
 
+    private MemoryBuffer1D<int, Stride1D.Dense>? arrivals;
+
+    /// <summary>
+    /// The counter of kernels whose last thread or group to finish does the final step of a reduction
+    /// (Kernels/Work.ArrivesLast); zero between launches, shared by them all since the stream runs them in order.
+    /// </summary>
+    public ArrayView<int> Arrivals
+    {
+        get
+        {
+            lock (Gate)
+            {
+                if (arrivals == null)
+                {
+                    arrivals = Accelerator.Allocate1D<int>(1);
+                    arrivals.View.MemSetToZero(Stream);
+                }
+                return arrivals.View.AsContiguous();
+            }
+        }
+    }
+
     /// <summary>Waits until every queued kernel has finished.</summary>
     public void Synchronize() => Stream.Synchronize();
 
@@ -198,6 +220,7 @@ public sealed partial class Device : IDisposable
         {
             Stream.Synchronize();
             Pool.Dispose();
+            arrivals?.Dispose();
             copyStream?.Dispose();
             if (!ReferenceEquals(Stream, Accelerator.DefaultStream)) Stream.Dispose();
             Accelerator.Dispose();

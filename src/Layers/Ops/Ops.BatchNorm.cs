@@ -78,26 +78,32 @@ public static partial class Ops
             // On the CPU accelerator the activation's derivative costs more than a pass over memory: the sums
             // pass stores g in dx's buffer instead of the dx pass recomputing it. CUDA recomputes (5 passes, not 6).
             bool storeG = sums && dx != null && !device.UseBarrierKernels && typeof(TAct) != typeof(IdentityOp);
-            int splits = 0;
-            Tensor? partials = null;
-            if (sums && output != null) (partials, splits) = BatchNormBackwardSumsSiluFromOutput(x, output, dy, stats, weight, bias, shape, storeG ? dx : null);
-            else if (sums) (partials, splits) = BatchNormBackwardSums<TAct>(x, dy, stats, weight, bias, branchScale, shape, storeG ? dx : null);
-            using var coef = Tensor.Empty(device, 3, channels);
             var dweight = Autograd.NewGradFor(weight);
             var dbias = Autograd.NewGradFor(bias);
-            device.Run(BatchNormKernels.BackwardFinalize, channels, (partials ?? coef).View, stats.View, weight.View, coef.View,
-                dweight.View, dbias.View, channels, splits, (float)(1.0 / count), training ? 1 : 0);
-            partials?.Dispose();
+            // The sums pass's last arrival also computes coef = [A; B; C0] and dweight, dbias (one launch); evaluation
+            // without parameter gradients takes no sums and computes coef alone.
+            var reduce = new BatchNormReduce { InvCount = (float)(1.0 / count), Training = training ? 1 : 0, StoreG = storeG ? 1 : 0 };
+            Tensor work;
+            if (sums && output != null) work = BatchNormBackwardSumsSiluFromOutput(x, output, dy, stats, weight, bias, shape, storeG ? dx : null, dweight, dbias, reduce);
+            else if (sums) work = BatchNormBackwardSums<TAct>(x, dy, stats, weight, bias, branchScale, shape, storeG ? dx : null, dweight, dbias, reduce);
+            else
+            {
+                work = Tensor.Empty(device, 3 * channels);
+                device.Run(BatchNormKernels.BackwardFinalize, channels, work.View, stats.View, weight.View, work.View,
+                    dweight.View, dbias.View, channels, 0, reduce.InvCount, reduce.Training);
+            }
+            using var workScope = work;
+            var coef = work.View.SubView(work.Length - 3 * channels);
 
             if (dx != null)
             {
                 if (storeG)
-                    device.Run(BatchNormKernels.BackwardInputFromG, shape.Rows, x.View, stats.View, coef.View, dx.View, shape);
+                    device.Run(BatchNormKernels.BackwardInputFromG, shape.Rows, x.View, stats.View, coef, dx.View, shape);
                 else if (device.UseBarrierKernels)
-                    device.Run(BatchNormKernels.BackwardInput<TAct>, items, x.View, dy.View, stats.View, weight.View, bias.View, coef.View,
+                    device.Run(BatchNormKernels.BackwardInput<TAct>, items, x.View, dy.View, stats.View, weight.View, bias.View, coef,
                         (branchScale ?? x).View, dx.View, shape);
                 else
-                    device.Run(BatchNormKernels.BackwardInputRows<TAct>, shape.Rows, x.View, dy.View, stats.View, weight.View, bias.View, coef.View,
+                    device.Run(BatchNormKernels.BackwardInputRows<TAct>, shape.Rows, x.View, dy.View, stats.View, weight.View, bias.View, coef,
                         (branchScale ?? x).View, dx.View, shape);
                 Autograd.Accumulate(x, dx);
             }
@@ -149,55 +155,70 @@ public static partial class Ops
         return Math.Max(1, Math.Min(wanted, shape.Spatial / BatchNormKernels.GroupSize));
     }
 
-    /// <summary>Batch statistics into stats = [mean; invstd] and the running-statistics update, all on the device.</summary>
+    /// <summary>
+    /// Batch statistics into stats = [mean; invstd] and the running-statistics update, all on the device in one
+    /// launch: the reduction's last thread (CPU) or group (CUDA) to finish merges the partials per channel.
+    /// </summary>
     private static void BatchNormStatistics(Tensor x, Tensor stats, Tensor runningMean, Tensor runningVar, Tensor? numBatchesTracked,
         BatchNormShape shape, float momentum, float eps)
     {
         var device = x.Device;
         int channels = shape.Channels, splits = BatchNormSplits(device, shape);
         long count = (long)shape.Batch * shape.Spatial;
+        var reduce = new BatchNormReduce
+        {
+            Splits = splits, InvCount = (float)(1.0 / count), InvCountUnbiased = (float)(1.0 / (count - 1)), Eps = eps, Momentum = momentum,
+            UpdateRunning = numBatchesTracked != null ? 2 : 1,
+        };
         using var partials = Tensor.Empty(device, 3, channels * splits);
+        var counted = (numBatchesTracked ?? stats).View;
         if (!device.UseBarrierKernels)
-            device.Run(BatchNormKernels.StatsThreads, (long)channels * splits, x.View, partials.View, shape, splits);
+            device.Run(BatchNormKernels.StatsThreads, (long)channels * splits, x.View, partials.View, stats.View, runningMean.View, runningVar.View,
+                counted, device.Arrivals, shape, reduce);
         else
-            device.Kernels.Load<ArrayView<float>, ArrayView<float>, BatchNormShape, int>(BatchNormKernels.StatsBlocks)(
-                device.Stream, new KernelConfig(channels * splits, BatchNormKernels.GroupSize), x.View, partials.View, shape, splits);
-        device.Run(BatchNormKernels.StatsFinalize, channels, partials.View, stats.View, runningMean.View, runningVar.View,
-            (numBatchesTracked ?? stats).View, channels, splits, (float)(1.0 / count), (float)(1.0 / (count - 1)), eps, momentum,
-            numBatchesTracked != null ? 2 : 1);
+            device.Kernels.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+                ArrayView<int>, BatchNormShape, BatchNormReduce>(BatchNormKernels.StatsBlocks)(
+                device.Stream, new KernelConfig(channels * splits, BatchNormKernels.GroupSize), x.View, partials.View, stats.View,
+                runningMean.View, runningVar.View, counted, device.Arrivals, shape, reduce);
     }
 
+    /// <summary>A backward work buffer: the sums partials [2][channels * splits], then coef [3][channels].</summary>
+    private static Tensor BatchNormBackwardWork(Device device, int channels, int splits) =>
+        Tensor.Empty(device, checked((int)(BatchNormKernels.CoefOffset(channels, splits) + 3L * channels)));
+
     /// <summary>The CPU backward sums of a fused SiLU (no residual, no branch scale), its sigmoid read from the forward's output y.</summary>
-    private static (Tensor Partials, int Splits) BatchNormBackwardSumsSiluFromOutput(Tensor x, Tensor y, Tensor dy, Tensor stats, Tensor weight,
-        Tensor bias, BatchNormShape shape, Tensor? storeG)
+    private static Tensor BatchNormBackwardSumsSiluFromOutput(Tensor x, Tensor y, Tensor dy, Tensor stats, Tensor weight,
+        Tensor bias, BatchNormShape shape, Tensor? storeG, Tensor dweight, Tensor dbias, BatchNormReduce reduce)
     {
         var device = x.Device;
-        int channels = shape.Channels, splits = BatchNormSplits(device, shape);
-        var partials = Tensor.Empty(device, 2, channels * splits);
-        device.Run(BatchNormKernels.BackwardSumsSiluFromOutput, (long)channels * splits, x.View, y.View, dy.View, stats.View, weight.View, bias.View,
-            partials.View, (storeG ?? partials).View, shape, splits, storeG != null ? 1 : 0);
-        return (partials, splits);
+        int channels = shape.Channels;
+        reduce.Splits = BatchNormSplits(device, shape);
+        var work = BatchNormBackwardWork(device, channels, reduce.Splits);
+        device.Run(BatchNormKernels.BackwardSumsSiluFromOutput, (long)channels * reduce.Splits, x.View, y.View, dy.View, stats.View, weight.View, bias.View,
+            work.View, (storeG ?? work).View, dweight.View, dbias.View, device.Arrivals, shape, reduce);
+        return work;
     }
 
     /// <summary>
-    /// Backward sums partials [sum g; sum g (x - mean)] (channels * splits each) and their splits; the CPU
-    /// variant also writes g into <paramref name="storeG"/> when given.
+    /// Backward sums [sum g; sum g (x - mean)] (channels * splits each) and, by the pass's last arrival, coef and
+    /// dweight, dbias; the CPU variant also writes g into <paramref name="storeG"/> when given.
     /// </summary>
-    private static (Tensor Partials, int Splits) BatchNormBackwardSums<TAct>(Tensor x, Tensor dy, Tensor stats, Tensor weight, Tensor bias,
-        Tensor? branchScale, BatchNormShape shape, Tensor? storeG) where TAct : struct, IUnaryOp
+    private static Tensor BatchNormBackwardSums<TAct>(Tensor x, Tensor dy, Tensor stats, Tensor weight, Tensor bias,
+        Tensor? branchScale, BatchNormShape shape, Tensor? storeG, Tensor dweight, Tensor dbias, BatchNormReduce reduce) where TAct : struct, IUnaryOp
     {
         var device = x.Device;
-        int channels = shape.Channels, splits = BatchNormSplits(device, shape);
-        var partials = Tensor.Empty(device, 2, channels * splits);
+        int channels = shape.Channels;
+        reduce.Splits = BatchNormSplits(device, shape);
+        var work = BatchNormBackwardWork(device, channels, reduce.Splits);
         var scale = (branchScale ?? x).View;
         if (!device.UseBarrierKernels)
-            device.Run(BatchNormKernels.BackwardSumsThreads<TAct>, (long)channels * splits, x.View, dy.View, stats.View, weight.View, bias.View,
-                scale, partials.View, (storeG ?? partials).View, shape, splits, storeG != null ? 1 : 0);
+            device.Run(BatchNormKernels.BackwardSumsThreads<TAct>, (long)channels * reduce.Splits, x.View, dy.View, stats.View, weight.View, bias.View,
+                scale, work.View, (storeG ?? work).View, dweight.View, dbias.View, device.Arrivals, shape, reduce);
         else
             device.Kernels.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-                ArrayView<float>, BatchNormShape, int>(BatchNormKernels.BackwardSumsBlocks<TAct>)(
-                device.Stream, new KernelConfig(channels * splits, BatchNormKernels.GroupSize),
-                x.View, dy.View, stats.View, weight.View, bias.View, scale, partials.View, shape, splits);
-        return (partials, splits);
+                ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, BatchNormShape, BatchNormReduce>(BatchNormKernels.BackwardSumsBlocks<TAct>)(
+                device.Stream, new KernelConfig(channels * reduce.Splits, BatchNormKernels.GroupSize),
+                x.View, dy.View, stats.View, weight.View, bias.View, scale, work.View, dweight.View, dbias.View, device.Arrivals, shape, reduce);
+        return work;
     }
 }

@@ -29,7 +29,12 @@ public static partial class Ops
         Tensor[] inputs = bias != null ? [x, weight, bias] : [x, weight];
         Autograd.Record("depthwise_conv3d", y, inputs, dy =>
         {
-            if (x.RequiresGrad) Autograd.Accumulate(x, DepthwiseConv3dInputGrad(dy, weight, s));
+            if (x.RequiresGrad)
+            {
+                // A second gradient of x (the MBConv residual's) is added by the kernel itself: no extra add launch.
+                if (Autograd.ExistingGrad(x) is { } into) DepthwiseConv3dInputGrad(dy, weight, s, into);
+                else Autograd.Accumulate(x, DepthwiseConv3dInputGrad(dy, weight, s, null));
+            }
             if (weight.RequiresGrad) Autograd.Accumulate(weight, DepthwiseConv3dWeightGrad(x, dy, weight, s));
             if (bias != null && bias.RequiresGrad)
             {
@@ -55,20 +60,21 @@ public static partial class Ops
             s.SD, 1, 1, s.PD, 0, 0, s.Groups);
     }
 
-    /// <summary>dL/dx (N, C, D, H, W) of the depthwise convolution for the output gradient dy.</summary>
-    private static Tensor DepthwiseConv3dInputGrad(Tensor dy, Tensor weight, Conv3dShape s)
+    /// <summary>dL/dx (N, C, D, H, W) of the depthwise convolution for the output gradient dy, added to <paramref name="into"/> when given.</summary>
+    private static Tensor DepthwiseConv3dInputGrad(Tensor dy, Tensor weight, Conv3dShape s, Tensor? into)
     {
         var device = dy.Device;
-        var dx = Tensor.Empty(device, s.N, s.Cin, s.D, s.H, s.W);
+        var dx = into ?? Tensor.Empty(device, s.N, s.Cin, s.D, s.H, s.W);
+        int accumulate = into != null ? 1 : 0;
         if (device.UseBarrierKernels)
         {
-            device.Run(DepthwiseConv3dKernels.BackwardInput, dx.Length, dy.View, weight.View, dx.View, s);
+            device.Run(DepthwiseConv3dKernels.BackwardInput, dx.Length, dy.View, weight.View, dx.View, s, accumulate);
             return dx;
         }
         var (left, right) = DepthwiseGradPadding(s);
         using var dyp = PadW(dy, left, right);
         device.Run(DepthwiseConv3dKernels.BackwardInputRows, (long)s.N * s.Cin * s.D * s.H, dyp.View, weight.View, dx.View,
-            s, left, left + s.OW + right);
+            s, left, left + s.OW + right, accumulate);
         return dx;
     }
 
