@@ -191,15 +191,16 @@ public static class LossKernels
 
     /// <summary>
     /// Cross-entropy per row of logits [rows, classes] with class indices stored as floats. stats has
-    /// 4 * rows + 1 elements: [row max | log sum exp(x - max) | w[y] * nll | w[y]] and, written by
-    /// CrossEntropyReduce, the weight sum. The max and the log-sum are kept apart (not as one log-sum-exp)
+    /// 4 * rows + 1 elements: [row max | log sum exp(x - max) | w[y] * nll | w[y]] and the weight sum. The
+    /// launch's last thread to finish (Work.ArrivesLast) reduces the rows in row order: y[0] = sum of w[y] * nll /
+    /// sum of w[y], so the loss takes one launch. The max and the log-sum are kept apart (not as one log-sum-exp)
     /// so that huge logits lose no precision. A target outside [0, classes) cannot throw here: its row
     /// gets NaN loss and weight, which turns the loss and every gradient into NaN instead of reading out
     /// of bounds.
     /// </summary>
     [Kernel]
     public static void CrossEntropyRows(ArrayView<float> logits, ArrayView<float> targets, ArrayView<float> classWeights, ArrayView<float> stats,
-        int rows, int classes, int weighted, int chunk)
+        ArrayView<float> y, ArrayView<int> arrivals, int rows, int classes, int weighted, int chunk)
     {
         for (var work = Work.Ranges(rows, chunk); work.Next();)
         {
@@ -229,13 +230,7 @@ public static class LossKernels
                 }
             }
         }
-    }
-
-    /// <summary>y[0] = sum of w[y] * nll / sum of w[y] over rows, in row order by one thread; keeps the weight sum in stats[4 * rows].</summary>
-    [Kernel]
-    public static void CrossEntropyReduce(ArrayView<float> stats, ArrayView<float> y, int rows, int chunk)
-    {
-        if (Work.ThreadIndex != 0) return;
+        if (!Work.ArrivesLast(arrivals, Work.ThreadCount)) return;
         float loss = 0f, weight = 0f;
         for (int r = 0; r < rows; r++)
         {

@@ -215,17 +215,17 @@ public static partial class Ops
             return dw;
         }
         int splits;
-        Tensor partials;
+        Tensor? partials;  // null with one split: its partial sum, in W's layout, is the gradient itself
         if (device.UseBarrierKernels)
         {
             int tiles = Conv3dCeilDiv(coutPg, Conv3dKernels.TiledM) * Conv3dCeilDiv(kdim, Conv3dKernels.TiledN);
             int voxels = s.N * s.OutSpatial;
             // About four groups per multiprocessor in all, each split at least 64 voxels long.
             splits = Math.Clamp(device.Accelerator.NumMultiprocessors * 4 / (tiles * s.Groups), 1, Math.Max(1, voxels / 64));
-            partials = Tensor.Empty(device, (long)splits * wLen);
+            partials = splits > 1 ? Tensor.Empty(device, (long)splits * wLen) : null;
             var config = new KernelConfig(new Index3D(tiles, splits, s.Groups), new Index3D(Conv3dKernels.TiledGroupSize, 1, 1));
             device.Kernels.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dShape, int>(
-                Conv3dKernels.WeightGradTiled, Conv3dTiledSpecialization)(device.Stream, config, x.View, dy.View, partials.View, s, splits);
+                Conv3dKernels.WeightGradTiled, Conv3dTiledSpecialization)(device.Stream, config, x.View, dy.View, (partials ?? dw).View, s, splits);
         }
         else
         {
@@ -234,9 +234,10 @@ public static partial class Ops
             splits = Math.Max(1, Math.Min(device.MaxThreads, rows));
             // Chunks of about 256 output voxels: their dY and input rows stay in L2 while every 4 x 4 block passes over them.
             int rowsPerChunk = Math.Max(1, 256 / s.OW);
-            partials = Tensor.Empty(device, (long)splits * wLen);
-            device.Run(Conv3dKernels.WeightGradBlocked, splits, (padded ?? xp)!.View, dy.View, partials.View, s, splits, rowsPerChunk);
+            partials = splits > 1 ? Tensor.Empty(device, (long)splits * wLen) : null;
+            device.Run(Conv3dKernels.WeightGradBlocked, splits, (padded ?? xp)!.View, dy.View, (partials ?? dw).View, s, splits, rowsPerChunk);
         }
+        if (partials == null) return dw;
         device.Run(Conv3dKernels.SumPartials, wLen, partials.View, dw.View, wLen, splits);
         partials.Dispose();
         return dw;

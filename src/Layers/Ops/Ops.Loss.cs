@@ -32,8 +32,7 @@ public static partial class Ops
         var y = Tensor.Empty(device, 1);
         var stats = Tensor.Empty(device, 4 * rows + 1);  // layout: LossKernels.CrossEntropyRows
         device.Run(LossKernels.CrossEntropyRows, rows, logits.View, targets.View, (classWeights ?? logits).View, stats.View,
-            rows, classes, classWeights != null ? 1 : 0);
-        device.Run(LossKernels.CrossEntropyReduce, 1, stats.View, y.View, rows);
+            y.View, device.Arrivals, rows, classes, classWeights != null ? 1 : 0);
         var node = Autograd.Record("cross_entropy", y, [logits], dy =>
         {
             var dlogits = Tensor.Empty(device, logits.Shape);
