@@ -37,7 +37,6 @@ public static partial class GemmKernels
         }
         int nBlocks = (n + 7) >> 3;
         int units = ((m + 7) >> 3) * nBlocks;
-        int threads = Grid.DimX * Group.DimX;
         for (var work = Work.Ranges(units, chunk); work.Next();)
         {
             int start = work.Start, end = work.End;

@@ -1,6 +1,7 @@
 using ILGpuNet.Layers.Models;
 using ILGpuNet.Tensors;
 using ILGpuNet.Tests.Cli;
+using ILGpuNet.Training.Runs;
 
 namespace ILGpuNet.Tests.Models;
 
@@ -49,6 +50,25 @@ public class BatchLimitTests
         var model = CliRunner.Run("model");
         Assert.Equal(0, model.Code);
         Assert.Contains("largest batch 288 (tensors hold at most 2^31-1 elements; the stem's output: 64 x 46 x 55 x 46 per sample)", model.Output);
+    }
+
+    [Fact]
+    public void EvaluateRefusesARunWhoseBatchIsOverTheBound()
+    {
+        var dir = Directory.CreateTempSubdirectory("ilgpunet-batchlimit-run-").FullName;
+        try
+        {
+            var run = new RunFolder(dir);
+            File.WriteAllText(run.Config, new TrainConfig { BatchSize = 300, Grid = "91x109x91", WidthMult = 1 }.ToJson());
+            File.WriteAllText(run.BestCheckpoint, "");  // only its existence is checked before the batch
+            var (code, _, error) = CliRunner.Run("evaluate", "--run", dir, "--device", "cpu");
+            Assert.Equal(2, code);
+            Assert.Equal("error: " + Over300.Replace("--batch-size 300", $"the run's batch size 300 ({run.Config})"), error.Trim());
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
     }
 
     [Fact]
