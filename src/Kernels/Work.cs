@@ -8,6 +8,14 @@ namespace ILGpuNet.Kernels;
 /// by (threads*chunk). CUDA launches many threads with chunk 1 (a coalesced grid-stride loop); the CPU
 /// accelerator launches one thread per core with one long contiguous chunk each, because every emulated
 /// thread costs an OS-thread rendezvous there (ENGINEERING.md).
+/// <para>
+/// Index policy: a tensor holds at most 2^31 - 1 elements (Tensor.MaxElements), so item counts, element indices
+/// and offsets inside one tensor are int, and per-element address arithmetic stays 32-bit in the hot loops. What
+/// can pass int.MaxValue on the way is kept out of int: the loop position of <see cref="WorkRanges"/> (64-bit),
+/// block ends (<see cref="BlockEnd"/>), grid-stride positions of the block reductions (64-bit or unsigned), and
+/// offsets across samples or partial sums (long). Tile kernels (GEMM, tiled conv) run up to a tile past a size;
+/// their callers keep those sizes a tile below int.MaxValue (GemmLaunch.MaxDimension, Ops.Conv3d).
+/// </para>
 /// </summary>
 public static class Work
 {

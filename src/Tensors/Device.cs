@@ -177,6 +177,9 @@ public sealed partial class Device : IDisposable
     /// <summary>Launch shape for a one-dimensional kernel over <paramref name="items"/> work items.</summary>
     public LaunchPlan Plan(long items)
     {
+        // Kernels count their items with int (Kernels/Work.cs); tensors, and so item counts, stay within int.MaxValue.
+        if (items > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(items), $"{items} work items: kernels take at most {int.MaxValue} (Tensor.MaxElements)");
         items = Math.Max(items, 1);
         int group = GroupSize;
         if (IsCpu)

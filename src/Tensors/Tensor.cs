@@ -127,7 +127,7 @@ public sealed class Tensor : IDisposable
     public static Tensor Empty(Device device, params int[] shape)
     {
         long n = NumberOf(shape);
-        if (n > MaxElements) throw new TensorTooLargeException(DescribeShape(shape), n);
+        if (n > MaxElements) RequireWithinBound(n, DescribeShape(shape));
         var t = new Tensor(device, new Storage(device.Pool, device.Pool.Rent(n)), 0, (int[])shape.Clone());
         if (device.PoisonNewTensors) t.Fill(float.NaN);
         return t;
@@ -139,8 +139,14 @@ public sealed class Tensor : IDisposable
     /// </summary>
     public static Tensor Empty(Device device, long length, string? what = null)
     {
-        if (length > MaxElements) throw new TensorTooLargeException(what ?? $"a tensor of {length:N0} elements", length);
+        RequireWithinBound(length, what ?? "a one-dimensional tensor");
         return Empty(device, [(int)length]);
+    }
+
+    /// <summary>Throws <see cref="TensorTooLargeException"/> naming <paramref name="what"/> when <paramref name="elements"/> exceeds <see cref="MaxElements"/>.</summary>
+    public static void RequireWithinBound(long elements, string what)
+    {
+        if (elements > MaxElements) throw new TensorTooLargeException(what, elements);
     }
 
     private static string DescribeShape(IReadOnlyList<int> shape) => $"a tensor of shape [{string.Join(", ", shape)}]";

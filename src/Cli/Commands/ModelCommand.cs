@@ -49,6 +49,8 @@ internal static class ModelCommand
                 output.WriteLine(string.Create(inv, $"feature map {cfg.FeatureChannels}x{f.D}x{f.H}x{f.W} -> {cfg.HeadInputs} head inputs"));
                 output.WriteLine(string.Create(inv, $"parameters {s.Parameters:N0}, multiply-adds per sample {s.MultiplyAdds:N0}"));
             }
+            var binding = BatchLimit.Binding(cfg);
+            output.WriteLine(string.Create(inv, $"largest batch {binding.LargestBatch} (tensors hold at most 2^31-1 elements; {binding.Description}: {binding.ShapeText} per sample)"));
             return 0;
         });
         return command;

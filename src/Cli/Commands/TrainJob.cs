@@ -17,13 +17,14 @@ internal static class TrainJob
         {
             config = TrainSizing.Apply(config, device.IsCpu, given);
             config.Validate();
+            CheckBatch(config);
             if (File.Exists(run.Config) && File.Exists(run.LastCheckpoint))
                 throw new CliException($"{run.Root} already holds a run; continue it with --resume {run.Root} or choose another --out");
             if (config.Data is null) config = config with { SyntheticData = SyntheticDir(config, cacheDir) };
             run.Create();
             AtomicFile.WriteAllText(run.Config, config.ToJson());
         }
-        CommonOptions.CheckBatch(RunModels.ModelConfig(config), config.BatchSize, $"--batch-size {config.BatchSize}");
+        else CheckBatch(config);
         output.WriteLine($"train: task {config.Task} on {device} -> {run.Root}");
         if (config.SizingNote is not null) output.WriteLine(config.SizingNote);
         if (config.Data is null) EnsureSynthetic(config, output);
@@ -46,6 +47,10 @@ internal static class TrainJob
         output.WriteLine($"wrote {run.Root} in {clock.Elapsed.TotalMinutes:F1} min");
         return 0;
     }
+
+    /// <summary>Before any file is written: a batch over the one-tensor bound is refused with the largest that fits.</summary>
+    private static void CheckBatch(TrainConfig config) =>
+        CommonOptions.CheckBatch(RunModels.ModelConfig(config), config.BatchSize, $"--batch-size {config.BatchSize}");
 
     private static string SyntheticDir(TrainConfig config, string? cacheDir)
     {

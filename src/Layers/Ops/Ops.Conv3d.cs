@@ -1,3 +1,4 @@
+using System.Globalization;
 using ILGPU;
 using ILGPU.Runtime;
 using ILGpuNet.Kernels;
@@ -74,41 +75,52 @@ public static partial class Ops
     public static Conv3dShape Conv3dGeometry(Tensor x, Tensor weight, Tensor? bias, (int D, int H, int W) stride,
         (int D, int H, int W) padding, int groups)
     {
+        if (weight.Device != x.Device || (bias != null && bias.Device != x.Device))
+            throw new ArgumentException("Conv3d: input, weight and bias must be on the same device");
+        return Conv3dGeometry(x.Shape, weight.Shape, bias?.Shape, stride, padding, groups);
+    }
+
+    /// <summary>
+    /// The same checks from shapes alone (no tensors). Buffer sizes are not checked here but where each buffer is
+    /// allocated (Tensor.Empty: the output; <see cref="PadForConv3d"/>: the CPU padded copy; <see cref="Conv3dInputGrad"/>:
+    /// the dilated dY, made only when x needs a gradient), so a stem whose input needs none is never refused for it.
+    /// </summary>
+    public static Conv3dShape Conv3dGeometry(int[] xShape, int[] weightShape, int[]? biasShape, (int D, int H, int W) stride,
+        (int D, int H, int W) padding, int groups)
+    {
         const string op = "Conv3d";
-        if (x.Rank != 5)
-            throw new ArgumentException($"{op}: input {x.ShapeText} must be (N, C, D, H, W)");
-        if (weight.Rank != 5)
-            throw new ArgumentException($"{op}: weight {weight.ShapeText} must be (Cout, Cin/groups, KD, KH, KW)");
+        string xText = $"[{string.Join(", ", xShape)}]", wText = $"[{string.Join(", ", weightShape)}]";
+        if (xShape.Length != 5)
+            throw new ArgumentException($"{op}: input {xText} must be (N, C, D, H, W)");
+        if (weightShape.Length != 5)
+            throw new ArgumentException($"{op}: weight {wText} must be (Cout, Cin/groups, KD, KH, KW)");
         if (groups <= 0)
             throw new ArgumentException($"{op}: groups must be positive, got {groups}");
-        int cin = x.Dim(1), cout = weight.Dim(0);
+        int cin = xShape[1], cout = weightShape[0];
         if (cin % groups != 0 || cout % groups != 0)
-            throw new ArgumentException($"{op}: groups {groups} must divide the {cin} input channels of {x.ShapeText} and the {cout} output channels of weight {weight.ShapeText}");
-        if (weight.Dim(1) * groups != cin)
-            throw new ArgumentException($"{op}: weight {weight.ShapeText} expects {weight.Dim(1) * groups} input channels ({weight.Dim(1)} per group x {groups} groups), input {x.ShapeText} has {cin}");
-        if (bias != null && (bias.Rank != 1 || bias.Dim(0) != cout))
-            throw new ArgumentException($"{op}: bias {bias.ShapeText} must be [{cout}], one value per output channel of weight {weight.ShapeText}");
-        if (weight.Device != x.Device || (bias != null && bias.Device != x.Device))
-            throw new ArgumentException($"{op}: input, weight and bias must be on the same device");
-        var s = Conv3dShape.Create(x.Dim(0), cin, x.Dim(2), x.Dim(3), x.Dim(4), cout, weight.Dim(2), weight.Dim(3), weight.Dim(4),
+            throw new ArgumentException($"{op}: groups {groups} must divide the {cin} input channels of {xText} and the {cout} output channels of weight {wText}");
+        if (weightShape[1] * groups != cin)
+            throw new ArgumentException($"{op}: weight {wText} expects {weightShape[1] * groups} input channels ({weightShape[1]} per group x {groups} groups), input {xText} has {cin}");
+        if (biasShape != null && (biasShape.Length != 1 || biasShape[0] != cout))
+            throw new ArgumentException($"{op}: bias [{string.Join(", ", biasShape)}] must be [{cout}], one value per output channel of weight {wText}");
+        var s = Conv3dShape.Create(xShape[0], cin, xShape[2], xShape[3], xShape[4], cout, weightShape[2], weightShape[3], weightShape[4],
             stride.D, stride.H, stride.W, padding.D, padding.H, padding.W, groups);
         if (s.Validate() is { } problem)
-            throw new ArgumentException($"{op}: input {x.ShapeText}, weight {weight.ShapeText}, stride {stride}, padding {padding}: {problem}");
-        // Buffers are checked where they are allocated (Tensor.Empty: the output; PadForConv3d: the CPU padded copy;
-        // Conv3dInputGrad: the dilated dY, only when x needs a gradient). Here only the tiled kernels' column index.
-        CheckTiledColumns(op, s, x, weight);
+            throw new ArgumentException($"{op}: input {xText}, weight {wText}, stride {stride}, padding {padding}: {problem}");
+        CheckTiledColumns(op, s);
         return s;
     }
 
     /// <summary>
     /// The CUDA tiled kernels index output voxels (N x OD x OH x OW, the GEMM's columns) with int and run up to a
-    /// tile past the last one. Tensors below 2^31 elements exceed that only with a single output channel.
+    /// tile past the last one. Tensors of at most 2^31 - 1 elements exceed that only with a single output channel.
     /// </summary>
-    private static void CheckTiledColumns(string op, Conv3dShape s, Tensor x, Tensor weight)
+    private static void CheckTiledColumns(string op, Conv3dShape s)
     {
-        if ((long)s.N * s.OutSpatial > int.MaxValue - 2L * Conv3dKernels.TiledN)
-            throw new ArgumentException($"{op}: input {x.ShapeText} with weight {weight.ShapeText} has {(long)s.N * s.OutSpatial:N0} output voxels; " +
-                $"at most {int.MaxValue - 2L * Conv3dKernels.TiledN:N0} are supported (32-bit kernel indexing); use a smaller batch");
+        long voxels = (long)s.N * s.OutSpatial, most = int.MaxValue - 2L * Conv3dKernels.TiledN;
+        if (voxels > most)
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"{op}: {s} has {voxels:N0} output voxels; at most {most:N0} are supported (32-bit kernel indexing); use a smaller batch"));
     }
 
     private static bool IsPointwiseConv3d(Conv3dShape s) =>
@@ -179,7 +191,7 @@ public static partial class Ops
         // dx[i] = sum over (o, k) with i = o*stride - pad + k of dy[o] w[k]: place dy[o] at o*stride + K-1-pad in a
         // zero volume of size D + K - 1 per axis, then correlate with the reversed filter (stride 1, no padding).
         var t = Conv3dShape.Create(s.N, s.Cout, s.D + s.KD - 1, s.H + s.KH - 1, s.W + s.KW - 1, s.Cin, s.KD, s.KH, s.KW, groups: s.Groups);
-        CheckTiledColumns("Conv3d (input gradient)", t, dx, weight);
+        CheckTiledColumns("Conv3d (input gradient)", t);
         var geometry = new Conv3dSpread
         {
             Planes = s.N * s.Cout, SD = s.OD, SH = s.OH, SW = s.OW, DD = t.D, DH = t.H, DW = t.W,
