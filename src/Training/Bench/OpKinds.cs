@@ -20,7 +20,9 @@ public static class OpKinds
             "DepthwiseConv3dKernels" => "depthwise_conv3d",
             "BatchNormKernels" => "batchnorm",
             "PoolingKernels" => "pooling",
-            "LossKernels" => "loss",
+            "LossKernels" or "TrainingStepKernels" => "loss",
+            // The SE gate's MLP is PyTorch's two 1x1x1 convolutions on pooled maps (Linear-sized); its dx pass is elementwise.
+            "SqueezeExcitationKernels" => name.Contains("InputGrad") ? "elementwise" : "linear",
             "OptimizerKernels" => "optimizer",
             "ChannelScaleKernels" or "StochasticDepthKernels" or "RandomKernels" or "ReductionKernels" => "elementwise",
             "ElementwiseKernels" => name.Contains("Silu") || name.Contains("Sigmoid") || name.Contains("Relu") ? "activation" : "elementwise",
