@@ -56,13 +56,14 @@ public static class SqueezeExcitationKernels
     }
 
     /// <summary>
-    /// From dgate (N, C): dz = dgate g (1 - g) is recomputed where needed. Items, in three ranges:
+    /// From dgate (N, C), given as the channel-scale backward's partial sums (<paramref name="splits"/> per (n, c), in
+    /// order, so no separate pass adds them): dz = dgate g (1 - g) is recomputed where needed. Items, in three ranges:
     /// dh[n, j] = SiLU'(h[n, j]) sum_c w2[c, j] dz[n, c] (N * r items, into dh);
     /// dw2[c, j] = sum_n dz[n, c] a[n, j] (C * r items); db2[c] = sum_n dz[n, c] (C items).
     /// </summary>
     [Kernel]
     public static void BackwardGate(ArrayView<float> hidden, ArrayView<float> gate, ArrayView<float> dgate, ArrayView<float> w2,
-        ArrayView<float> dh, ArrayView<float> dw2, ArrayView<float> db2, int n, int c, int r, int chunk)
+        ArrayView<float> dh, ArrayView<float> dw2, ArrayView<float> db2, int n, int c, int r, int splits, int chunk)
     {
         long hiddenItems = (long)n * r, weightItems = (long)c * r, items = hiddenItems + weightItems + c;
         long step = (long)Work.ThreadCount * chunk;
@@ -76,7 +77,7 @@ public static class SqueezeExcitationKernels
                     int sample = (int)(i / r), j = (int)(i - (long)sample * r);
                     float da = 0f;
                     int row = sample * c;
-                    for (int k = 0; k < c; k++) da += w2[k * r + j] * GateGrad(gate[row + k], dgate[row + k]);
+                    for (int k = 0; k < c; k++) da += w2[k * r + j] * GateGrad(gate[row + k], Sum(dgate, row + k, splits));
                     float h = hidden[i], s = SigmoidOp.Sigmoid(h);
                     dh[i] = da * s * (1f + h * (1f - s));
                 }
@@ -85,14 +86,14 @@ public static class SqueezeExcitationKernels
                     long w = i - hiddenItems;
                     int ch = (int)(w / r), j = (int)(w - (long)ch * r);
                     float acc = 0f;
-                    for (int s = 0; s < n; s++) acc += GateGrad(gate[s * c + ch], dgate[s * c + ch]) * hidden[hiddenItems + s * r + j];
+                    for (int s = 0; s < n; s++) acc += GateGrad(gate[s * c + ch], Sum(dgate, s * c + ch, splits)) * hidden[hiddenItems + s * r + j];
                     dw2[w] = acc;
                 }
                 else
                 {
                     int ch = (int)(i - hiddenItems - weightItems);
                     float acc = 0f;
-                    for (int s = 0; s < n; s++) acc += GateGrad(gate[s * c + ch], dgate[s * c + ch]);
+                    for (int s = 0; s < n; s++) acc += GateGrad(gate[s * c + ch], Sum(dgate, s * c + ch, splits));
                     db2[ch] = acc;
                 }
             }
@@ -188,4 +189,14 @@ public static class SqueezeExcitationKernels
     }
 
     private static float GateGrad(float g, float dg) => dg * g * (1f - g);
+
+    /// <summary>The value of row <paramref name="index"/> from its <paramref name="splits"/> partial sums, added in order.</summary>
+    private static float Sum(ArrayView<float> partials, int index, int splits)
+    {
+        if (splits == 1) return partials[index];
+        float acc = 0f;
+        long first = (long)index * splits;
+        for (int j = 0; j < splits; j++) acc += partials[first + j];
+        return acc;
+    }
 }

@@ -38,13 +38,13 @@ public static partial class Ops
 
         var node = Autograd.Record("squeeze_excitation", y, [x, w1, b1, w2, b2], dy =>
         {
-            var dgate = Tensor.Empty(device, n, c);
-            ScaleBackward(x, gate, dy, null, dgate, n * c, inner);
+            // dgate's partial sums go straight to the MLP's backward, which adds them as it reads them.
+            var (dgate, splits) = ScaleBackwardPartials(x, gate, dy, null, n * c, inner);
             var dh = Tensor.Empty(device, n, r);
             var dw2 = Autograd.NewGradFor(w2);
             var db2 = Autograd.NewGradFor(b2);
             device.Run(SqueezeExcitationKernels.BackwardGate, (long)n * r + (long)c * r + c, hidden.View, gate.View, dgate.View, w2.View,
-                dh.View, dw2.View, db2.View, n, c, r);
+                dh.View, dw2.View, db2.View, n, c, r, splits);
             var dpooled = Tensor.Empty(device, n, c);
             var dw1 = Autograd.NewGradFor(w1);
             var db1 = Autograd.NewGradFor(b1);
@@ -134,6 +134,20 @@ public static partial class Ops
     /// <summary>dx = dy * s[row] (when dx is given) and ds[row] = sum of dy * x, in one pass plus a row sum of partials.</summary>
     private static void ScaleBackward(Tensor x, Tensor s, Tensor dy, Tensor? dx, Tensor ds, int rows, int inner)
     {
+        var (partials, splits) = ScaleBackwardPartials(x, s, dy, dx, rows, inner, ds);
+        if (splits > 1)
+        {
+            x.Device.Run(ReductionKernels.SumRows, rows, partials.View, ds.View, rows, splits, 1f);
+            partials.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// dx = dy * s[row] (when dx is given) and the partial sums of ds[row] = sum of dy * x: rows x splits values, row
+    /// by row, splits in order. With one split they are ds itself (written into <paramref name="single"/> when given).
+    /// </summary>
+    private static (Tensor Partials, int Splits) ScaleBackwardPartials(Tensor x, Tensor s, Tensor dy, Tensor? dx, int rows, int inner, Tensor? single = null)
+    {
         var device = x.Device;
         int units = inner % 4 == 0 ? inner / 4 : inner;
         int writeDx = dx != null ? 1 : 0;
@@ -142,10 +156,10 @@ public static partial class Ops
         {
             // Enough items for every thread, each a long contiguous slice of a row.
             int splits = Math.Max(1, Math.Min(units, (device.MaxThreads + rows - 1) / rows));
-            using var partials = splits > 1 ? Tensor.Empty(device, (long)rows * splits) : null;  // one split: its partial is ds
-            device.Run(ChannelScaleKernels.ScaleBackwardThreads, (long)rows * splits, x.View, s.View, dy.View, dxView, (partials ?? ds).View,
+            var partials = splits == 1 && single != null ? single : Tensor.Empty(device, (long)rows * splits);
+            device.Run(ChannelScaleKernels.ScaleBackwardThreads, (long)rows * splits, x.View, s.View, dy.View, dxView, partials.View,
                 rows, inner, splits, writeDx);
-            if (partials != null) device.Run(ReductionKernels.SumRows, rows, partials.View, ds.View, rows, splits, 1f);
+            return (partials, splits);
         }
         else
         {
@@ -156,10 +170,10 @@ public static partial class Ops
             int splits = Math.Max(1, Math.Min(sms * 64 / rows, units / (2 * warp)));
             int items = rows * splits;
             int groups = Math.Max(1, Math.Min((items + warpsPerGroup - 1) / warpsPerGroup, sms * 8));
-            using var partials = splits > 1 ? Tensor.Empty(device, items) : null;  // one split: its partial is ds
+            var partials = splits == 1 && single != null ? single : Tensor.Empty(device, items);
             device.Kernels.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(ChannelScaleKernels.ScaleBackwardWarps)(
-                device.Stream, new KernelConfig(groups, group), x.View, s.View, dy.View, dxView, (partials ?? ds).View, rows, inner, splits, writeDx);
-            if (partials != null) device.Run(ReductionKernels.SumRows, rows, partials.View, ds.View, rows, splits, 1f);
+                device.Stream, new KernelConfig(groups, group), x.View, s.View, dy.View, dxView, partials.View, rows, inner, splits, writeDx);
+            return (partials, splits);
         }
     }
 }

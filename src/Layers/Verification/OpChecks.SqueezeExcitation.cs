@@ -26,7 +26,9 @@ public static partial class OpChecks
             x => Ops.ChannelScale(x[0], x[1]), x => Reference.ScaleRows(x[0], x[1], 60)) { CoveredOps = ["ChannelScale"] };
 
         // (n, c, r, spatial): the reference's ratio r = c / 4 at a width where every dot product has many terms.
-        var shapes = new (int N, int C, int R, int[] Spatial)[] { (2, 6, 2, [3, 4, 3]), (2, 6, 2, [3, 3, 3]), (3, 40, 10, [2, 3, 4]), (1, 24, 6, [1, 1, 1]) };
+        var shapes = new (int N, int C, int R, int[] Spatial)[] { (2, 6, 2, [3, 4, 3]), (2, 6, 2, [3, 3, 3]), (3, 40, 10, [2, 3, 4]), (1, 24, 6, [1, 1, 1]),
+            // Few long rows: the channel-scale backward splits each row (CPU: one row; CUDA variant: 1024 voxels).
+            (1, 1, 1, [4, 4, 8]), (1, 2, 1, [8, 8, 16]) };
         foreach (var (n, c, reduced, spatial) in shapes)
         {
             int inner = spatial[0] * spatial[1] * spatial[2];
