@@ -337,10 +337,12 @@ public static partial class Conv3dKernels
     /// double-buffered 8-deep shared tiles, 8 x 8 sums per thread. Thread t gathers tap column t for
     /// every voxel of the range: its tap is fixed and the voxel advances by one per element (uniform in
     /// the group). Grid: (ceil(Cout/G / 64) * ceil(K / 256), splits, Groups); split s covers voxels
-    /// [P*s/splits, P*(s+1)/splits). <see cref="SumPartials"/> then adds the splits in a fixed order.
+    /// [P*s/splits, P*(s+1)/splits). With several splits the last to finish of each tile adds them in split
+    /// order into dw (<see cref="SumTileSplits"/>); with one, partials is dw.
     /// </summary>
     [Kernel(UsesBarriers = true)]
-    public static void WeightGradTiled(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> partials, Conv3dShape s, int splits)
+    public static void WeightGradTiled(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> partials, ArrayView<float> dw,
+        ArrayView<int> arrivals, Conv3dShape s, int splits)
     {
         var sa4 = SharedMemory.Allocate<Float4>(2 * ABuf4);
         var sb4 = SharedMemory.Allocate<Float4>(2 * BBuf4);
@@ -627,6 +629,44 @@ public static partial class Conv3dKernels
             int o = outBase + (g * coutPg + m0 + 32 + 4 * ty + 3) * kdim + n0 + 4 * tx;
             if (k0) partials[o + 0] = c70; if (k1) partials[o + 1] = c71; if (k2) partials[o + 2] = c72; if (k3) partials[o + 3] = c73;
             if (k4) partials[o + 128] = c74; if (k5) partials[o + 129] = c75; if (k6) partials[o + 130] = c76; if (k7) partials[o + 131] = c77;
+        }
+        if (splits > 1) SumTileSplits(partials, dw, arrivals, s, splits, g, m0, n0, coutPg, kdim);
+    }
+
+    /// <summary>
+    /// The last of a tile's splits to finish (a counter per tile and group, arrivals[1 + tile]; arrivals[0] belongs to
+    /// Work.ArrivesLast) adds the tile's partials over the splits in order into dw: the weight gradient without a
+    /// separate SumPartials launch. Thread t walks tap column n0 + t (coalesced), for the tile's 64 channels.
+    /// </summary>
+    private static void SumTileSplits(ArrayView<float> partials, ArrayView<float> dw, ArrayView<int> arrivals, Conv3dShape s, int splits,
+        int g, int m0, int n0, int coutPg, int kdim)
+    {
+        var last = SharedMemory.Allocate<int>(1);
+        MemoryFence.DeviceLevel();  // every thread's partial writes are visible device-wide
+        Group.Barrier();            // before thread 0 arrives for the group
+        if (Group.IdxX == 0)
+        {
+            int tile = Grid.IdxZ * Grid.DimX + Grid.IdxX;
+            bool isLast = Atomic.Add(ref arrivals[1 + tile], 1) == splits - 1;
+            if (isLast)
+            {
+                MemoryFence.DeviceLevel();
+                arrivals[1 + tile] = 0;
+            }
+            last[0] = isLast ? 1 : 0;
+        }
+        Group.Barrier();
+        if (last[0] == 0) return;
+        int k = n0 + Group.IdxX;
+        if (k >= kdim) return;
+        long stride = (long)s.Cout * kdim;
+        int rows = Math.Min(TiledM, coutPg - m0);
+        for (int row = 0; row < rows; row++)
+        {
+            long o = (long)(g * coutPg + m0 + row) * kdim + k;
+            float acc = 0f;
+            for (int j = 0; j < splits; j++) acc += partials[j * stride + o];
+            dw[o] = acc;
         }
     }
 

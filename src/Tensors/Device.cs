@@ -194,9 +194,13 @@ public sealed partial class Device : IDisposable
 
     private MemoryBuffer1D<int, Stride1D.Dense>? arrivals;
 
+    /// <summary>Per-tile counters after the first (e.g. a tiled weight gradient's tiles), see <see cref="Arrivals"/>.</summary>
+    public const int TileArrivalCounters = 1 << 16;
+
     /// <summary>
-    /// The counter of kernels whose last thread or group to finish does the final step of a reduction
-    /// (Kernels/Work.ArrivesLast); zero between launches, shared by them all since the stream runs them in order.
+    /// Counters of kernels whose last thread or group to finish does the final step of a reduction: [0] for
+    /// Kernels/Work.ArrivesLast, then <see cref="TileArrivalCounters"/> per-tile ones. Zero between launches (the
+    /// last arrival resets its counter), shared by all kernels since the stream runs them in order.
     /// </summary>
     public ArrayView<int> Arrivals
     {
@@ -206,7 +210,7 @@ public sealed partial class Device : IDisposable
             {
                 if (arrivals == null)
                 {
-                    arrivals = Accelerator.Allocate1D<int>(1);
+                    arrivals = Accelerator.Allocate1D<int>(1 + TileArrivalCounters);
                     arrivals.View.MemSetToZero(Stream);
                 }
                 return arrivals.View.AsContiguous();

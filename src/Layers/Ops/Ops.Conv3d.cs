@@ -234,10 +234,15 @@ public static partial class Ops
             int voxels = s.N * s.OutSpatial;
             // About four groups per multiprocessor in all, each split at least 64 voxels long.
             splits = Math.Clamp(device.Accelerator.NumMultiprocessors * 4 / (tiles * s.Groups), 1, Math.Max(1, voxels / 64));
+            if ((long)tiles * s.Groups > Device.TileArrivalCounters) splits = 1;  // a counter per tile is needed to split
             partials = splits > 1 ? Tensor.Empty(device, (long)splits * wLen) : null;
             var config = new KernelConfig(new Index3D(tiles, splits, s.Groups), new Index3D(Conv3dKernels.TiledGroupSize, 1, 1));
-            device.Kernels.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dShape, int>(
-                Conv3dKernels.WeightGradTiled, Conv3dTiledSpecialization)(device.Stream, config, x.View, dy.View, (partials ?? dw).View, s, splits);
+            // With several splits, the last split of each tile to finish adds them into dw: one launch either way.
+            device.Kernels.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, Conv3dShape, int>(
+                Conv3dKernels.WeightGradTiled, Conv3dTiledSpecialization)(device.Stream, config, x.View, dy.View, (partials ?? dw).View, dw.View,
+                device.Arrivals, s, splits);
+            partials?.Dispose();
+            return dw;
         }
         else
         {

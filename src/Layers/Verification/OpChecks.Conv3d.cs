@@ -21,6 +21,9 @@ public static partial class OpChecks
             ([1, 3, 5, 5, 4], 2, (1, 1, 1), (2, 2, 2), (1, 0, 1), 1, false, true, true),   // strided, padding past a 1-tap kernel
             ([2, 6, 4, 3, 5], 4, (2, 3, 2), (1, 1, 2), (0, 1, 1), 2, true, false, true),   // even kernel, grouped, batch 2, no dx
             ([1, 3, 5, 5, 5], 3, (3, 3, 3), (1, 1, 1), (1, 1, 1), 3, true, true, false),   // depthwise: dispatched to DepthwiseConv3d
+            // Hundreds of output voxels: the CUDA weight gradient splits its reduction, the last split of a tile adds them.
+            ([2, 2, 6, 6, 6], 3, (3, 3, 3), (1, 1, 1), (1, 1, 1), 1, false, false, true),
+            ([2, 4, 8, 8, 4], 6, (1, 1, 1), (1, 1, 1), (0, 0, 0), 1, true, false, true),   // and its 1x1x1 sibling
         };
         foreach (var c in cases)
         {
