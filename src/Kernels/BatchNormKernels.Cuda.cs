@@ -84,21 +84,9 @@ public static partial class BatchNormKernels
             partials[items + Grid.IdxX] = means[0];
             partials[2 * items + Grid.IdxX] = m2s[0];
         }
-        if (GroupArrivesLast(arrivals))
+        if (Work.GroupArrivesLast(arrivals, Grid.DimX))
             for (int ch = t; ch < channels; ch += Group.DimX)
                 FinalizeStatistics(partials, stats, runningMean, runningVar, batchesTracked, ch, channels, reduce);
-    }
-
-    /// <summary>
-    /// <see cref="Work.ArrivesLast"/> for groups: thread 0 arrives for its group (after its partial writes) and the
-    /// answer reaches every thread of the group through shared memory.
-    /// </summary>
-    private static bool GroupArrivesLast(ArrayView<int> arrivals)
-    {
-        var last = SharedMemory.Allocate<int>(1);
-        if (Group.IdxX == 0) last[0] = Work.ArrivesLast(arrivals, Grid.DimX) ? 1 : 0;
-        Group.Barrier();
-        return last[0] != 0;
     }
 
     /// <summary>
@@ -171,7 +159,7 @@ public static partial class BatchNormKernels
             partials[Grid.IdxX] = sums[0];
             partials[items + Grid.IdxX] = sumsX[0];
         }
-        if (GroupArrivesLast(arrivals))
+        if (Work.GroupArrivesLast(arrivals, Grid.DimX))
         {
             var coef = partials.SubView(CoefOffset(channels, splits));
             for (int ch = t; ch < channels; ch += Group.DimX) FinalizeBackward(partials, stats, gamma, coef, dgamma, dbeta, ch, channels, reduce);

@@ -641,22 +641,8 @@ public static partial class Conv3dKernels
     private static void SumTileSplits(ArrayView<float> partials, ArrayView<float> dw, ArrayView<int> arrivals, Conv3dShape s, int splits,
         int g, int m0, int n0, int coutPg, int kdim)
     {
-        var last = SharedMemory.Allocate<int>(1);
-        MemoryFence.DeviceLevel();  // every thread's partial writes are visible device-wide
-        Group.Barrier();            // before thread 0 arrives for the group
-        if (Group.IdxX == 0)
-        {
-            int tile = Grid.IdxZ * Grid.DimX + Grid.IdxX;
-            bool isLast = Atomic.Add(ref arrivals[1 + tile], 1) == splits - 1;
-            if (isLast)
-            {
-                MemoryFence.DeviceLevel();
-                arrivals[1 + tile] = 0;
-            }
-            last[0] = isLast ? 1 : 0;
-        }
-        Group.Barrier();
-        if (last[0] == 0) return;
+        int tile = Grid.IdxZ * Grid.DimX + Grid.IdxX;
+        if (!Work.GroupArrivesLast(arrivals.SubView(1 + tile, 1), splits)) return;
         int k = n0 + Group.IdxX;
         if (k >= kdim) return;
         long stride = (long)s.Cout * kdim;

@@ -7,7 +7,7 @@ namespace ILGpuNet.Kernels;
 /// backward, fused so a block costs a handful of launches instead of two Linear layers' worth (bias
 /// expansion, GEMM, activation, bias-gradient reductions). The matrices are tiny (N x C with C up to
 /// 1536 and r up to 64 in the reference), so each item is a plain dot product in a fixed order
-/// (deterministic); items are walked in chunks (Work.cs) with 64-bit counters.
+/// (deterministic); items are walked with <see cref="Work.Ranges"/> (int indices: the tables are tensors).
 /// Layouts: w1 (r, C) and w2 (C, r) row-major as PyTorch stores the 1x1x1 convolutions;
 /// hidden (2, N, r) holds the pre-activation h and a = SiLU(h).
 /// </summary>
@@ -18,13 +18,12 @@ public static class SqueezeExcitationKernels
     public static void Hidden(ArrayView<float> pooled, ArrayView<float> w1, ArrayView<float> b1, ArrayView<float> hidden, int n, int c, int r,
         float invVoxels, int chunk)
     {
-        long items = (long)n * r, step = (long)Work.ThreadCount * chunk;
-        for (long start = (long)Work.ThreadIndex * chunk; start < items; start += step)
+        int items = n * r;
+        for (var work = Work.Ranges(items, chunk); work.Next();)
         {
-            long end = Math.Min(start + chunk, items);
-            for (long i = start; i < end; i++)
+            for (int i = work.Start; i < work.End; i++)
             {
-                int sample = (int)(i / r), j = (int)(i - (long)sample * r);
+                int sample = i / r, j = i - sample * r;
                 float dot = 0f;
                 int pRow = sample * c, wRow = j * c;
                 for (int k = 0; k < c; k++) dot += w1[wRow + k] * pooled[pRow + k];
@@ -39,15 +38,14 @@ public static class SqueezeExcitationKernels
     [Kernel]
     public static void Gate(ArrayView<float> hidden, ArrayView<float> w2, ArrayView<float> b2, ArrayView<float> gate, int n, int c, int r, int chunk)
     {
-        long items = (long)n * c, activations = (long)n * r, step = (long)Work.ThreadCount * chunk;
-        for (long start = (long)Work.ThreadIndex * chunk; start < items; start += step)
+        int activations = n * r;
+        for (var work = Work.Ranges(n * c, chunk); work.Next();)
         {
-            long end = Math.Min(start + chunk, items);
-            for (long i = start; i < end; i++)
+            for (int i = work.Start; i < work.End; i++)
             {
-                int sample = (int)(i / c), ch = (int)(i - (long)sample * c);
+                int sample = i / c, ch = i - sample * c;
                 float z = b2[ch];
-                long aRow = activations + (long)sample * r;
+                int aRow = activations + sample * r;
                 int wRow = ch * r;
                 for (int j = 0; j < r; j++) z += w2[wRow + j] * hidden[aRow + j];
                 gate[i] = SigmoidOp.Sigmoid(z);
@@ -65,16 +63,14 @@ public static class SqueezeExcitationKernels
     public static void BackwardGate(ArrayView<float> hidden, ArrayView<float> gate, ArrayView<float> dgate, ArrayView<float> w2,
         ArrayView<float> dh, ArrayView<float> dw2, ArrayView<float> db2, int n, int c, int r, int splits, int chunk)
     {
-        long hiddenItems = (long)n * r, weightItems = (long)c * r, items = hiddenItems + weightItems + c;
-        long step = (long)Work.ThreadCount * chunk;
-        for (long start = (long)Work.ThreadIndex * chunk; start < items; start += step)
+        int hiddenItems = n * r, weightItems = c * r;
+        for (var work = Work.Ranges(hiddenItems + weightItems + c, chunk); work.Next();)
         {
-            long end = Math.Min(start + chunk, items);
-            for (long i = start; i < end; i++)
+            for (int i = work.Start; i < work.End; i++)
             {
                 if (i < hiddenItems)
                 {
-                    int sample = (int)(i / r), j = (int)(i - (long)sample * r);
+                    int sample = i / r, j = i - sample * r;
                     float da = 0f;
                     int row = sample * c;
                     for (int k = 0; k < c; k++) da += w2[k * r + j] * GateGrad(gate[row + k], Sum(dgate, row + k, splits));
@@ -83,15 +79,15 @@ public static class SqueezeExcitationKernels
                 }
                 else if (i < hiddenItems + weightItems)
                 {
-                    long w = i - hiddenItems;
-                    int ch = (int)(w / r), j = (int)(w - (long)ch * r);
+                    int w = i - hiddenItems;
+                    int ch = w / r, j = w - ch * r;
                     float acc = 0f;
                     for (int s = 0; s < n; s++) acc += GateGrad(gate[s * c + ch], Sum(dgate, s * c + ch, splits)) * hidden[hiddenItems + s * r + j];
                     dw2[w] = acc;
                 }
                 else
                 {
-                    int ch = (int)(i - hiddenItems - weightItems);
+                    int ch = i - hiddenItems - weightItems;
                     float acc = 0f;
                     for (int s = 0; s < n; s++) acc += GateGrad(gate[s * c + ch], Sum(dgate, s * c + ch, splits));
                     db2[ch] = acc;
@@ -109,16 +105,14 @@ public static class SqueezeExcitationKernels
     public static void BackwardHidden(ArrayView<float> pooled, ArrayView<float> dh, ArrayView<float> w1,
         ArrayView<float> dpooled, ArrayView<float> dw1, ArrayView<float> db1, int n, int c, int r, float invVoxels, int chunk)
     {
-        long inputItems = (long)n * c, weightItems = (long)r * c, items = inputItems + weightItems + r;
-        long step = (long)Work.ThreadCount * chunk;
-        for (long start = (long)Work.ThreadIndex * chunk; start < items; start += step)
+        int inputItems = n * c, weightItems = r * c;
+        for (var work = Work.Ranges(inputItems + weightItems + r, chunk); work.Next();)
         {
-            long end = Math.Min(start + chunk, items);
-            for (long i = start; i < end; i++)
+            for (int i = work.Start; i < work.End; i++)
             {
                 if (i < inputItems)
                 {
-                    int sample = (int)(i / c), ch = (int)(i - (long)sample * c);
+                    int sample = i / c, ch = i - sample * c;
                     float acc = 0f;
                     int row = sample * r;
                     for (int j = 0; j < r; j++) acc += w1[j * c + ch] * dh[row + j];
@@ -126,15 +120,15 @@ public static class SqueezeExcitationKernels
                 }
                 else if (i < inputItems + weightItems)
                 {
-                    long w = i - inputItems;
-                    int j = (int)(w / c), ch = (int)(w - (long)j * c);
+                    int w = i - inputItems;
+                    int j = w / c, ch = w - j * c;
                     float acc = 0f;
                     for (int s = 0; s < n; s++) acc += dh[s * r + j] * pooled[s * c + ch];
                     dw1[w] = acc * invVoxels;
                 }
                 else
                 {
-                    int j = (int)(i - inputItems - weightItems);
+                    int j = i - inputItems - weightItems;
                     float acc = 0f;
                     for (int s = 0; s < n; s++) acc += dh[s * r + j];
                     db1[j] = acc;
@@ -148,41 +142,35 @@ public static class SqueezeExcitationKernels
     /// gradients in one pass. Launch over n / 4 items when inner % 4 == 0 (Float4), else over n.
     /// </summary>
     [Kernel]
-    public static void InputGrad(ArrayView<float> dy, ArrayView<float> gate, ArrayView<float> dpooled, ArrayView<float> dx, long n, int inner, int chunk)
+    public static void InputGrad(ArrayView<float> dy, ArrayView<float> gate, ArrayView<float> dpooled, ArrayView<float> dx, int n, int inner, int chunk)
     {
-        long step = (long)Work.ThreadCount * chunk;
         if ((inner & 3) == 0)
         {
             var dy4 = dy.Cast<Float4>();
             var dx4 = dx.Cast<Float4>();
-            long n4 = n >> 2;
             int inner4 = inner >> 2;
-            for (long start = (long)Work.ThreadIndex * chunk; start < n4; start += step)
+            for (var work = Work.Ranges(n >> 2, chunk); work.Next();)
             {
-                long end = Math.Min(start + chunk, n4);
-                long row = start / inner4;
-                int col = (int)(start - row * inner4);
+                int row = work.Start / inner4, col = work.Start - row * inner4;
                 float g = gate[row], d = dpooled[row];
-                for (long i = start; i < end; i++)
+                for (int i = work.Start; i < work.End; i++)
                 {
                     var v = dy4[i];
                     dx4[i] = new Float4(v.X * g + d, v.Y * g + d, v.Z * g + d, v.W * g + d);
-                    if (++col == inner4 && i + 1 < end) { col = 0; row++; g = gate[row]; d = dpooled[row]; }
+                    if (++col == inner4 && i + 1 < work.End) { col = 0; row++; g = gate[row]; d = dpooled[row]; }
                 }
             }
         }
         else
         {
-            for (long start = (long)Work.ThreadIndex * chunk; start < n; start += step)
+            for (var work = Work.Ranges(n, chunk); work.Next();)
             {
-                long end = Math.Min(start + chunk, n);
-                long row = start / inner;
-                int col = (int)(start - row * inner);
+                int row = work.Start / inner, col = work.Start - row * inner;
                 float g = gate[row], d = dpooled[row];
-                for (long i = start; i < end; i++)
+                for (int i = work.Start; i < work.End; i++)
                 {
                     dx[i] = dy[i] * g + d;
-                    if (++col == inner && i + 1 < end) { col = 0; row++; g = gate[row]; d = dpooled[row]; }
+                    if (++col == inner && i + 1 < work.End) { col = 0; row++; g = gate[row]; d = dpooled[row]; }
                 }
             }
         }

@@ -52,6 +52,21 @@ public static class Work
         counter[0] = 0;
         return true;
     }
+
+    /// <summary>
+    /// <see cref="ArrivesLast"/> for the groups of a barrier kernel: every thread of the group has written its part,
+    /// thread 0 arrives for the group once those writes are visible device-wide, and the answer reaches every thread
+    /// of the group. Call it from all threads of the group (it has barriers).
+    /// </summary>
+    public static bool GroupArrivesLast(ArrayView<int> counter, int participants)
+    {
+        var last = SharedMemory.Allocate<int>(1);
+        MemoryFence.DeviceLevel();
+        Group.Barrier();
+        if (Group.IdxX == 0) last[0] = ArrivesLast(counter, participants) ? 1 : 0;
+        Group.Barrier();
+        return last[0] != 0;
+    }
 }
 
 /// <summary>

@@ -32,6 +32,32 @@ public sealed class KernelProfiler
         public void Dispose() => tag = previous;
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> with a profiler attached to <paramref name="device"/> (detached afterwards, also on
+    /// error) and returns it; the queued work has finished when it returns.
+    /// </summary>
+    public static KernelProfiler Run(Device device, Action work, bool countOnly = false)
+    {
+        var profiler = new KernelProfiler { CountOnly = countOnly };
+        device.Kernels.Profiler = profiler;
+        try
+        {
+            work();
+            device.Synchronize();
+        }
+        finally
+        {
+            device.Kernels.Profiler = null;
+        }
+        return profiler;
+    }
+
+    /// <summary>Kernel launches recorded so far, all kernels together.</summary>
+    public long Launches
+    {
+        get { lock (totals) return totals.Values.Sum(t => t.Launches); }
+    }
+
     /// <summary>Accumulated milliseconds and launch counts per kernel method name.</summary>
     public IReadOnlyDictionary<string, (double Ms, long Launches)> Totals
     {

@@ -83,16 +83,9 @@ public static partial class Ops
             // The sums pass's last arrival also computes coef = [A; B; C0] and dweight, dbias (one launch); evaluation
             // without parameter gradients takes no sums and computes coef alone.
             var reduce = new BatchNormReduce { InvCount = (float)(1.0 / count), Training = training ? 1 : 0, StoreG = storeG ? 1 : 0 };
-            Tensor work;
-            if (sums && output != null) work = BatchNormBackwardSumsSiluFromOutput(x, output, dy, stats, weight, bias, shape, storeG ? dx : null, dweight, dbias, reduce);
-            else if (sums) work = BatchNormBackwardSums<TAct>(x, dy, stats, weight, bias, branchScale, shape, storeG ? dx : null, dweight, dbias, reduce);
-            else
-            {
-                work = Tensor.Empty(device, 3 * channels);
-                device.Run(BatchNormKernels.BackwardFinalize, channels, work.View, stats.View, weight.View, work.View,
-                    dweight.View, dbias.View, channels, 0, reduce.InvCount, reduce.Training);
-            }
-            using var workScope = work;
+            using var work = !sums ? BatchNormCoefficientsOnly(stats, weight, dweight, dbias, channels, reduce)
+                : output != null ? BatchNormBackwardSumsSiluFromOutput(x, output, dy, stats, weight, bias, shape, storeG ? dx : null, dweight, dbias, reduce)
+                : BatchNormBackwardSums<TAct>(x, dy, stats, weight, bias, branchScale, shape, storeG ? dx : null, dweight, dbias, reduce);
             var coef = work.View.SubView(work.Length - 3 * channels);
 
             if (dx != null)
@@ -180,6 +173,16 @@ public static partial class Ops
                 ArrayView<int>, BatchNormShape, BatchNormReduce>(BatchNormKernels.StatsBlocks)(
                 device.Stream, new KernelConfig(channels * splits, BatchNormKernels.GroupSize), x.View, partials.View, stats.View,
                 runningMean.View, runningVar.View, counted, device.Arrivals, shape, reduce);
+    }
+
+    /// <summary>Evaluation without parameter gradients: coef = [gamma * invstd; 0; 0] alone (no sums), in a work buffer of its own.</summary>
+    private static Tensor BatchNormCoefficientsOnly(Tensor stats, Tensor weight, Tensor dweight, Tensor dbias, int channels, BatchNormReduce reduce)
+    {
+        var device = stats.Device;
+        var work = Tensor.Empty(device, 3 * channels);
+        device.Run(BatchNormKernels.BackwardFinalize, channels, work.View, stats.View, weight.View, work.View,
+            dweight.View, dbias.View, channels, 0, reduce.InvCount, reduce.Training);
+        return work;
     }
 
     /// <summary>A backward work buffer: the sums partials [2][channels * splits], then coef [3][channels].</summary>

@@ -53,7 +53,7 @@ public static partial class Ops
             if (x.RequiresGrad)
             {
                 var dx = Tensor.Empty(device, x.Shape);
-                device.Run(SqueezeExcitationKernels.InputGrad, inner % 4 == 0 ? x.Length / 4 : x.Length, dy.View, gate.View, dpooled.View, dx.View, x.Length, inner);
+                device.Run(SqueezeExcitationKernels.InputGrad, inner % 4 == 0 ? x.Length / 4 : x.Length, dy.View, gate.View, dpooled.View, dx.View, x.Elements, inner);
                 Autograd.Accumulate(x, dx);
             }
             AccumulateIfNeeded(w1, dw1);

@@ -116,19 +116,9 @@ public static class ModelBench
         long? launches = null, updateLaunches = null;
         if (profile)
         {
-            var profiler = new KernelProfiler();
-            device.Kernels.Profiler = profiler;
-            try
-            {
-                TrainStep();
-                device.Synchronize();
-            }
-            finally
-            {
-                device.Kernels.Profiler = null;
-            }
+            var profiler = KernelProfiler.Run(device, TrainStep);
             breakdown = OpKinds.Group(profiler.Totals);
-            launches = profiler.Totals.Sum(k => k.Value.Launches);
+            launches = profiler.Launches;
             updateLaunches = profiler.Totals.Where(k => OpKinds.Of(k.Key) == OptimizerTag).Sum(k => k.Value.Launches);
             kernels = profiler.Totals.OrderByDescending(k => k.Value.Ms).Select(k => new KernelTime(k.Key, k.Value.Ms, k.Value.Launches)).ToList();
         }

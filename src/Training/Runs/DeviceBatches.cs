@@ -5,7 +5,11 @@ using ILGpuNet.Training.Data;
 namespace ILGpuNet.Training.Runs;
 
 /// <summary>A training batch on the device: the volumes and the loss targets, uploaded together.</summary>
-public readonly record struct DeviceBatch(Tensor Input, IReadOnlyList<Tensor> Targets, int Count);
+public readonly record struct DeviceBatch(Tensor Input, IReadOnlyList<Tensor> Targets)
+{
+    /// <summary>Samples in the batch.</summary>
+    public int Count => Input.Dim(0);
+}
 
 /// <summary>
 /// Feeds a loader's batches to the device through a <see cref="PinnedUploadRing"/>: each batch is copied
@@ -39,14 +43,10 @@ public sealed class DeviceBatches(Device device, StepLoss loss) : IDisposable
             DataWaitSeconds += Stopwatch.GetElapsedTime(waitStart).TotalSeconds;
             if (!more) yield break;
             PinnedUploadRing.Staged staged;
-            int count;
             using (var batch = source.Current)
-            {
-                count = batch.Count;
                 staged = ring.Stage([(batch.Data, batch.Shape), .. loss.Targets(batch)]);
-            }
             var tensors = staged.Acquire();
-            yield return new DeviceBatch(tensors[0], tensors.Skip(1).ToArray(), count);
+            yield return new DeviceBatch(tensors[0], tensors.Skip(1).ToArray());
             staged.Release();
         }
     }

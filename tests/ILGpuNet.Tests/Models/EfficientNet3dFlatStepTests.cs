@@ -16,21 +16,7 @@ public class EfficientNet3dFlatStepTests
 {
     private static readonly Device Cpu = Device.Cpu;
 
-    private static long Launches(Action work)
-    {
-        var profiler = new KernelProfiler();
-        Cpu.Kernels.Profiler = profiler;
-        try
-        {
-            work();
-            Cpu.Synchronize();
-        }
-        finally
-        {
-            Cpu.Kernels.Profiler = null;
-        }
-        return profiler.Totals.Sum(k => k.Value.Launches);
-    }
+    private static long Launches(Action work) => KernelProfiler.Run(Cpu, work).Launches;
 
     [Fact]
     public void TheUpdateOfAllParametersTakesAFewLaunches()

@@ -33,18 +33,9 @@ public sealed class TrainingStepLaunchTests
             optimizer.ClipGradNormAndStep(5f);
             optimizer.ZeroGrad();
         }
-        var profiler = new KernelProfiler { CountOnly = true };
-        device.Kernels.Profiler = profiler;
-        try
-        {
-            Step();  // claims the gradient slots: the steady state starts with the second step
-            profiler.Reset();
-            Step();
-        }
-        finally
-        {
-            device.Kernels.Profiler = null;
-        }
+        // The first step claims the gradient slots: the steady state starts with the second step.
+        KernelProfiler.Run(device, Step, countOnly: true);
+        var profiler = KernelProfiler.Run(device, Step, countOnly: true);
         return profiler.Totals;
     }
 
