@@ -90,7 +90,7 @@ public static class Autograd
         {
             slot.Claimed = true;
             var view = slot.View(target.Shape);
-            if (target.Device.PoisonNewTensors) view.Fill(float.NaN);
+            if (TensorPoison.IsActive) view.Fill(float.NaN);
             return view;
         }
         return Tensor.Empty(target.Device, target.Shape);

@@ -40,9 +40,6 @@ public sealed partial class Device : IDisposable
     /// </summary>
     public bool UseBarrierKernels { get; set; }
 
-    /// <summary>Fill every new tensor with NaN so that elements a kernel fails to write show up in checks.</summary>
-    public bool PoisonNewTensors { get; set; }
-
     public Accelerator Accelerator { get; }
     /// <summary>The compute stream: every kernel and tensor copy is queued here, in order.</summary>
     public AcceleratorStream Stream { get; }

@@ -71,10 +71,11 @@ public sealed class KernelProfiler
         return m.IsGenericMethod ? $"{name}<{string.Join(",", m.GetGenericArguments().Select(t => t.Name))}>" : name;
     }
 
-    public void Reset()
-    {
-        lock (totals) totals.Clear();
-    }
+    /// <summary>
+    /// The thread whose launches are recorded: the device is shared (tests run in parallel on Device.Cpu), and a
+    /// launch structure must not count another thread's kernels.
+    /// </summary>
+    private readonly int thread = Environment.CurrentManagedThreadId;
 
     private void Add(string kernel, double ms)
     {
@@ -92,28 +93,37 @@ public sealed class KernelProfiler
     /// </summary>
     public bool CountOnly { get; init; }
 
-    /// <summary>Wraps a typed launcher (stream, config, args...) so each call is synchronised and timed (or only counted).</summary>
+    private bool OnOwnThread() => Environment.CurrentManagedThreadId == thread;
+
+    /// <summary>
+    /// Wraps a typed launcher (stream, config, args...) so each call from the attaching thread is synchronised and
+    /// timed (or only counted); other threads' launches run as they are.
+    /// </summary>
     internal TLauncher Wrap<TLauncher>(string kernel, TLauncher launcher) where TLauncher : Delegate
     {
         var invoke = typeof(TLauncher).GetMethod("Invoke")!;
         var args = invoke.GetParameters().Select(p => Expression.Parameter(p.ParameterType, p.Name)).ToArray();
-        var add = typeof(KernelProfiler).GetMethod(nameof(Add), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!;
+        var self = Expression.Constant(this);
+        var flags = System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance;
+        var add = typeof(KernelProfiler).GetMethod(nameof(Add), flags)!;
+        var plain = Expression.Invoke(Expression.Constant(launcher), args);
+        Expression profiled;
         if (CountOnly)
-            return Expression.Lambda<TLauncher>(
-                Expression.Call(Expression.Constant(this), add, Expression.Constant(kernel), Expression.Constant(0.0)), args).Compile();
-        var stream = args[0];
-        var sync = Expression.Call(stream, typeof(AcceleratorStream).GetMethod(nameof(AcceleratorStream.Synchronize))!);
-        var clock = Expression.Variable(typeof(long), "start");
-        var now = Expression.Call(typeof(Stopwatch).GetMethod(nameof(Stopwatch.GetTimestamp))!);
-        var elapsed = Expression.Call(typeof(Stopwatch).GetMethod(nameof(Stopwatch.GetElapsedTime), [typeof(long)])!, clock);
-        var ms = Expression.Property(elapsed, nameof(TimeSpan.TotalMilliseconds));
-        var body = Expression.Block([clock],
-            sync,
-            Expression.Assign(clock, now),
-            Expression.Invoke(Expression.Constant(launcher), args),
-            sync,
-            Expression.Call(Expression.Constant(this), typeof(KernelProfiler).GetMethod(nameof(Add), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!,
-                Expression.Constant(kernel), ms));
+        {
+            profiled = Expression.Call(self, add, Expression.Constant(kernel), Expression.Constant(0.0));
+        }
+        else
+        {
+            var stream = args[0];
+            var sync = Expression.Call(stream, typeof(AcceleratorStream).GetMethod(nameof(AcceleratorStream.Synchronize))!);
+            var clock = Expression.Variable(typeof(long), "start");
+            var now = Expression.Call(typeof(Stopwatch).GetMethod(nameof(Stopwatch.GetTimestamp))!);
+            var elapsed = Expression.Call(typeof(Stopwatch).GetMethod(nameof(Stopwatch.GetElapsedTime), [typeof(long)])!, clock);
+            var ms = Expression.Property(elapsed, nameof(TimeSpan.TotalMilliseconds));
+            profiled = Expression.Block([clock], sync, Expression.Assign(clock, now), plain, sync,
+                Expression.Call(self, add, Expression.Constant(kernel), ms));
+        }
+        var body = Expression.IfThenElse(Expression.Call(self, typeof(KernelProfiler).GetMethod(nameof(OnOwnThread), flags)!), profiled, plain);
         return Expression.Lambda<TLauncher>(body, args).Compile();
     }
 }

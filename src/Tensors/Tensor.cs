@@ -129,7 +129,7 @@ public sealed class Tensor : IDisposable
         long n = NumberOf(shape);
         if (n > MaxElements) RequireWithinBound(n, DescribeShape(shape));
         var t = new Tensor(device, new Storage(device.Pool, device.Pool.Rent(n)), 0, (int[])shape.Clone());
-        if (device.PoisonNewTensors) t.Fill(float.NaN);
+        if (TensorPoison.IsActive) t.Fill(float.NaN);
         return t;
     }
 

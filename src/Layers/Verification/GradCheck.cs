@@ -58,8 +58,7 @@ public sealed class GradCheck(
         var expected = reference(values);
         var weights = Enumerable.Range(0, expected.Length).Select(_ => (double)(float)CheckInput.Gaussian(rng)).ToArray();
 
-        bool poison = device.PoisonNewTensors;
-        device.PoisonNewTensors = true;
+        var poison = TensorPoison.Scope();
         try
         {
             using var scope = new TensorScope();
@@ -95,7 +94,7 @@ public sealed class GradCheck(
         }
         finally
         {
-            device.PoisonNewTensors = poison;
+            poison.Dispose();
         }
     }
 

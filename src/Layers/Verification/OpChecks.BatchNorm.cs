@@ -90,8 +90,7 @@ public sealed class BatchNormRunningStatsCheck(int[] shape, double tolerance = 1
         var variance = Draw(c, () => 0.5 + rng.NextDouble());
         float[] momenta = [0.3f, 0.1f];
 
-        bool poison = device.PoisonNewTensors;
-        device.PoisonNewTensors = true;
+        var poison = TensorPoison.Scope();
         try
         {
             using var scope = new TensorScope();
@@ -113,7 +112,7 @@ public sealed class BatchNormRunningStatsCheck(int[] shape, double tolerance = 1
         }
         finally
         {
-            device.PoisonNewTensors = poison;
+            poison.Dispose();
         }
     }
 }

@@ -84,8 +84,7 @@ public sealed class OptimizerCheck(OptimizerSettings settings, double tolerance 
         var momentum = new double[]?[Sizes.Length];
         var steps = new long[Sizes.Length];
 
-        bool poison = device.PoisonNewTensors;
-        device.PoisonNewTensors = true;
+        var poison = TensorPoison.Scope();
         var parameters = Array.Empty<Tensor>();
         try
         {
@@ -138,7 +137,7 @@ public sealed class OptimizerCheck(OptimizerSettings settings, double tolerance 
                 t.Grad?.Dispose();  // slot views are kept out of the scope
                 t.Grad = null;
             }
-            device.PoisonNewTensors = poison;
+            poison.Dispose();
         }
     }
 
@@ -199,8 +198,7 @@ public sealed class GradClipCheck(double normOverMax, double tolerance = 1e-5, b
         var expected = grads.Select(g => (double[])g.Clone()).ToArray();
         double expectedNorm = Reference.ClipGlobalNorm(expected, maxNorm);
 
-        bool poison = device.PoisonNewTensors;
-        device.PoisonNewTensors = true;
+        var poison = TensorPoison.Scope();
         var parameters = Array.Empty<Tensor>();
         FlatParameters? flat = null;
         try
@@ -235,7 +233,7 @@ public sealed class GradClipCheck(double normOverMax, double tolerance = 1e-5, b
                 t.Grad = null;
             }
             flat?.Dispose();
-            device.PoisonNewTensors = poison;
+            poison.Dispose();
         }
     }
 }

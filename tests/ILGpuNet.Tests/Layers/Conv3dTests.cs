@@ -107,8 +107,7 @@ public class Conv3dTests
         var bv = Draw(rng, cout);
         var dyv = Draw(rng, s.N * s.Cout * s.OutSpatial);
 
-        bool poison = device.PoisonNewTensors;
-        device.PoisonNewTensors = true;
+        var poison = TensorPoison.Scope();
         try
         {
             using var scope = new TensorScope();
@@ -137,7 +136,7 @@ public class Conv3dTests
         }
         finally
         {
-            device.PoisonNewTensors = poison;
+            poison.Dispose();
         }
     }
 

@@ -52,8 +52,7 @@ public class DepthwiseConv3dTests
         var expected = Reference.DepthwiseConv3d(Double(x), Double(wt), b == null ? null : Double(b), s);
         var (dxRef, dwRef, dbRef) = Reference.DepthwiseConv3dBackward(Double(x), Double(wt), Double(dy), s);
 
-        bool poison = Cpu.PoisonNewTensors;
-        Cpu.PoisonNewTensors = true;
+        var poison = TensorPoison.Scope();
         try
         {
             using var scope = new TensorScope();
@@ -75,7 +74,7 @@ public class DepthwiseConv3dTests
         }
         finally
         {
-            Cpu.PoisonNewTensors = poison;
+            poison.Dispose();
         }
     }
 

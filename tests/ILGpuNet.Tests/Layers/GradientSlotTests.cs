@@ -108,8 +108,7 @@ public class GradientSlotTests
 
         var own = Gradients();
         using var flat = FlatParameters.Create(parameters);
-        bool poison = device.PoisonNewTensors;
-        device.PoisonNewTensors = true;
+        var poison = TensorPoison.Scope();
         try
         {
             float[][] slotted;
@@ -124,7 +123,7 @@ public class GradientSlotTests
         }
         finally
         {
-            device.PoisonNewTensors = poison;
+            poison.Dispose();
             foreach (var p in parameters)
             {
                 p.Grad?.Dispose();

@@ -88,7 +88,7 @@ public class AutogradTests
         int n = 1_000_003;  // many Float4 groups per thread plus a tail
         var rng = new Random(5);
         var data = Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 8 - 4)).ToArray();
-        Cpu.PoisonNewTensors = true;
+        var poison = TensorPoison.Scope();
         try
         {
             using var scope = new TensorScope();
@@ -99,7 +99,7 @@ public class AutogradTests
         }
         finally
         {
-            Cpu.PoisonNewTensors = false;
+            poison.Dispose();
         }
     }
 }
