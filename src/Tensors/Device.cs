@@ -20,25 +20,34 @@ public sealed partial class Device : IDisposable
     /// <summary>Threads per group on CUDA for one-dimensional work.</summary>
     public const int CudaGroupSize = 256;
 
-    private Device(Accelerator accelerator)
+    private Device(Accelerator accelerator, KernelFamily? family = null)
     {
         Accelerator = accelerator;
         IsCpu = accelerator.AcceleratorType == AcceleratorType.CPU;
         // ILGPU's default CUDA stream is the legacy NULL stream, which serialises with every other stream:
         // compute gets a non-blocking stream of its own so that uploads on CopyStream overlap it.
         Stream = accelerator is CudaAccelerator cuda ? cuda.CreateStream(StreamFlags.CU_STREAM_NON_BLOCKING) : accelerator.DefaultStream;
-        Kernels = new KernelCache(accelerator);
+        Family = family ?? (IsCpu ? KernelFamily.Cpu : KernelFamily.CudaSimt);
+        Kernels = new KernelCache(accelerator, Family);
         Pool = new BufferPool(accelerator);
         // CUDA: enough resident groups to fill every multiprocessor a few times over; the loops stride beyond.
         MaxGroups = IsCpu ? accelerator.NumMultiprocessors : accelerator.NumMultiprocessors * 8;
-        UseBarrierKernels = !IsCpu;
     }
 
     /// <summary>
-    /// Whether ops pick the shared-memory/barrier kernel variants (CUDA) or their barrier-free siblings
-    /// (CPU accelerator). Checks set it on the CPU accelerator at tiny sizes to test the CUDA variants there.
+    /// The kernel family this device runs (ops pick their kernels by it, <see cref="KernelVariants{TKernels}"/>): CUDA
+    /// cores on a GPU and on <see cref="GpuShapedCpu"/>, the barrier-free CPU kernels on the CPU accelerator.
     /// </summary>
-    public bool UseBarrierKernels { get; set; }
+    public KernelFamily Family { get; }
+
+    // Transitional: ops still branching on it are being moved to KernelVariants.
+    public bool UseBarrierKernels => Family.AllowsBarriers();
+
+    /// <summary>
+    /// The device that runs <paramref name="family"/>'s kernels on any machine: the CPU accelerator, or the GPU-shaped
+    /// one for the CUDA families (slow, so only at the checks' tiny sizes).
+    /// </summary>
+    public static Device Running(KernelFamily family) => family == KernelFamily.Cpu ? Cpu : GpuShapedCpu;
 
     public Accelerator Accelerator { get; }
     /// <summary>The compute stream: every kernel and tensor copy is queued here, in order.</summary>
@@ -107,7 +116,7 @@ public sealed partial class Device : IDisposable
 
     private static Device? gpuShapedCpu;
 
-    /// <summary>The CPU accelerator with GPU-shaped groups; its ops use the barrier (CUDA) kernel variants.</summary>
+    /// <summary>The CPU accelerator with GPU-shaped groups; its ops use the CUDA-core kernel variants.</summary>
     public static Device GpuShapedCpu
     {
         get
@@ -117,7 +126,7 @@ public sealed partial class Device : IDisposable
                 if (gpuShapedCpu != null) return gpuShapedCpu;
                 var ctx = Context;
                 var accelerator = ctx.GetCPUDevice(1).CreateCPUAccelerator(ctx, CPUAcceleratorMode.Parallel);
-                gpuShapedCpu = new Device(accelerator) { UseBarrierKernels = true };
+                gpuShapedCpu = new Device(accelerator, KernelFamily.CudaSimt);
                 return gpuShapedCpu;
             }
         }

@@ -9,7 +9,7 @@ namespace ILGpuNet.Tensors;
 /// <c>Load</c> returns the raw launcher for kernels with their own launch shape (tiles, barriers);
 /// <c>Device.Run</c> launches a one-dimensional kernel whose last parameter is the chunk (Kernels/Work.cs).
 /// </summary>
-public sealed partial class KernelCache(Accelerator accelerator)
+public sealed partial class KernelCache(Accelerator accelerator, KernelFamily family)
 {
     private readonly Dictionary<System.Reflection.MethodInfo, Delegate> loaded = new();
     private readonly Dictionary<System.Reflection.MethodInfo, Delegate> profiled = new();
@@ -40,12 +40,28 @@ public sealed partial class KernelCache(Accelerator accelerator)
         lock (loaded)
         {
             if (profiler != null && profiled.TryGetValue(kernel.Method, out var timed)) return (TLauncher)timed;
-            if (!loaded.TryGetValue(kernel.Method, out var cached)) loaded[kernel.Method] = cached = TimedLoad(load);
+            if (!loaded.TryGetValue(kernel.Method, out var cached))
+            {
+                RefuseBarriersOnCpu(kernel.Method);
+                loaded[kernel.Method] = cached = TimedLoad(load);
+            }
             if (profiler == null) return (TLauncher)cached;
             var wrapped = profiler.Wrap(KernelProfiler.NameOf(kernel.Method), (TLauncher)cached);
             profiled[kernel.Method] = wrapped;
             return wrapped;
         }
+    }
+
+    /// <summary>
+    /// A kernel with group barriers is unusable on the CPU accelerator (a tiled GEMM took 218 s where its barrier-free
+    /// sibling took 0.15 s): its [Kernel(UsesBarriers = true)] keeps it off the CPU family, whoever asks.
+    /// </summary>
+    private void RefuseBarriersOnCpu(System.Reflection.MethodInfo kernel)
+    {
+        var attribute = (ILGpuNet.Kernels.KernelAttribute?)Attribute.GetCustomAttribute(kernel, typeof(ILGpuNet.Kernels.KernelAttribute));
+        if (attribute is { UsesBarriers: true } && !family.AllowsBarriers())
+            throw new InvalidOperationException(
+                $"{KernelProfiler.NameOf(kernel)} uses group barriers and cannot run on the {family.Name()} kernel family; the op must pick its {family.Name()} variant");
     }
 
     // ILGPU compiles on load (IL -> IR -> PTX, then the driver's JIT on CUDA): every process pays it afresh.
@@ -228,4 +244,91 @@ public sealed partial class Device
         Kernels.Load(kernel)(Stream, plan.Config, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, plan.Chunk);
     }
 
+
+    // Kernels with a launch shape of their own (tiles, groups with barriers): the argument types come from the
+    // arguments, so no call spells out Kernels.Load<ArrayView<float>, ...>.
+    public void Launch<T1>(Action<T1> kernel, KernelConfig config, T1 a1) where T1 : struct =>
+        Kernels.Load(kernel)(Stream, config, a1);
+
+    public void Launch<T1, T2>(Action<T1, T2> kernel, KernelConfig config, T1 a1, T2 a2) where T1 : struct where T2 : struct =>
+        Kernels.Load(kernel)(Stream, config, a1, a2);
+
+    public void Launch<T1, T2, T3>(Action<T1, T2, T3> kernel, KernelConfig config, T1 a1, T2 a2, T3 a3) where T1 : struct where T2 : struct where T3 : struct =>
+        Kernels.Load(kernel)(Stream, config, a1, a2, a3);
+
+    public void Launch<T1, T2, T3, T4>(Action<T1, T2, T3, T4> kernel, KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4) where T1 : struct where T2 : struct where T3 : struct where T4 : struct =>
+        Kernels.Load(kernel)(Stream, config, a1, a2, a3, a4);
+
+    public void Launch<T1, T2, T3, T4, T5>(Action<T1, T2, T3, T4, T5> kernel, KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct =>
+        Kernels.Load(kernel)(Stream, config, a1, a2, a3, a4, a5);
+
+    public void Launch<T1, T2, T3, T4, T5, T6>(Action<T1, T2, T3, T4, T5, T6> kernel, KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct =>
+        Kernels.Load(kernel)(Stream, config, a1, a2, a3, a4, a5, a6);
+
+    public void Launch<T1, T2, T3, T4, T5, T6, T7>(Action<T1, T2, T3, T4, T5, T6, T7> kernel, KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct =>
+        Kernels.Load(kernel)(Stream, config, a1, a2, a3, a4, a5, a6, a7);
+
+    public void Launch<T1, T2, T3, T4, T5, T6, T7, T8>(Action<T1, T2, T3, T4, T5, T6, T7, T8> kernel, KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7, T8 a8) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct =>
+        Kernels.Load(kernel)(Stream, config, a1, a2, a3, a4, a5, a6, a7, a8);
+
+    public void Launch<T1, T2, T3, T4, T5, T6, T7, T8, T9>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9> kernel, KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7, T8 a8, T9 a9) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct =>
+        Kernels.Load(kernel)(Stream, config, a1, a2, a3, a4, a5, a6, a7, a8, a9);
+
+    public void Launch<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10> kernel, KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7, T8 a8, T9 a9, T10 a10) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct =>
+        Kernels.Load(kernel)(Stream, config, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10);
+
+    public void Launch<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11> kernel, KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7, T8 a8, T9 a9, T10 a10, T11 a11) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct where T11 : struct =>
+        Kernels.Load(kernel)(Stream, config, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11);
+
+    public void Launch<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12> kernel, KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7, T8 a8, T9 a9, T10 a10, T11 a11, T12 a12) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct where T11 : struct where T12 : struct =>
+        Kernels.Load(kernel)(Stream, config, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12);
+
+    public void Launch<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13> kernel, KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7, T8 a8, T9 a9, T10 a10, T11 a11, T12 a12, T13 a13) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct where T11 : struct where T12 : struct where T13 : struct =>
+        Kernels.Load(kernel)(Stream, config, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13);
+
+    public void Launch<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14> kernel, KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7, T8 a8, T9 a9, T10 a10, T11 a11, T12 a12, T13 a13, T14 a14) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct where T11 : struct where T12 : struct where T13 : struct where T14 : struct =>
+        Kernels.Load(kernel)(Stream, config, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14);
+
+    // With a launch specialization (e.g. a register cap for two groups per multiprocessor).
+    public void Launch<T1>(Action<T1> kernel, KernelSpecialization specialization, KernelConfig config, T1 a1) where T1 : struct =>
+        Kernels.Load(kernel, specialization)(Stream, config, a1);
+
+    public void Launch<T1, T2>(Action<T1, T2> kernel, KernelSpecialization specialization, KernelConfig config, T1 a1, T2 a2) where T1 : struct where T2 : struct =>
+        Kernels.Load(kernel, specialization)(Stream, config, a1, a2);
+
+    public void Launch<T1, T2, T3>(Action<T1, T2, T3> kernel, KernelSpecialization specialization, KernelConfig config, T1 a1, T2 a2, T3 a3) where T1 : struct where T2 : struct where T3 : struct =>
+        Kernels.Load(kernel, specialization)(Stream, config, a1, a2, a3);
+
+    public void Launch<T1, T2, T3, T4>(Action<T1, T2, T3, T4> kernel, KernelSpecialization specialization, KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4) where T1 : struct where T2 : struct where T3 : struct where T4 : struct =>
+        Kernels.Load(kernel, specialization)(Stream, config, a1, a2, a3, a4);
+
+    public void Launch<T1, T2, T3, T4, T5>(Action<T1, T2, T3, T4, T5> kernel, KernelSpecialization specialization, KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct =>
+        Kernels.Load(kernel, specialization)(Stream, config, a1, a2, a3, a4, a5);
+
+    public void Launch<T1, T2, T3, T4, T5, T6>(Action<T1, T2, T3, T4, T5, T6> kernel, KernelSpecialization specialization, KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct =>
+        Kernels.Load(kernel, specialization)(Stream, config, a1, a2, a3, a4, a5, a6);
+
+    public void Launch<T1, T2, T3, T4, T5, T6, T7>(Action<T1, T2, T3, T4, T5, T6, T7> kernel, KernelSpecialization specialization, KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct =>
+        Kernels.Load(kernel, specialization)(Stream, config, a1, a2, a3, a4, a5, a6, a7);
+
+    public void Launch<T1, T2, T3, T4, T5, T6, T7, T8>(Action<T1, T2, T3, T4, T5, T6, T7, T8> kernel, KernelSpecialization specialization, KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7, T8 a8) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct =>
+        Kernels.Load(kernel, specialization)(Stream, config, a1, a2, a3, a4, a5, a6, a7, a8);
+
+    public void Launch<T1, T2, T3, T4, T5, T6, T7, T8, T9>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9> kernel, KernelSpecialization specialization, KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7, T8 a8, T9 a9) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct =>
+        Kernels.Load(kernel, specialization)(Stream, config, a1, a2, a3, a4, a5, a6, a7, a8, a9);
+
+    public void Launch<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10> kernel, KernelSpecialization specialization, KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7, T8 a8, T9 a9, T10 a10) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct =>
+        Kernels.Load(kernel, specialization)(Stream, config, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10);
+
+    public void Launch<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11> kernel, KernelSpecialization specialization, KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7, T8 a8, T9 a9, T10 a10, T11 a11) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct where T11 : struct =>
+        Kernels.Load(kernel, specialization)(Stream, config, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11);
+
+    public void Launch<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12> kernel, KernelSpecialization specialization, KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7, T8 a8, T9 a9, T10 a10, T11 a11, T12 a12) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct where T11 : struct where T12 : struct =>
+        Kernels.Load(kernel, specialization)(Stream, config, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12);
+
+    public void Launch<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13> kernel, KernelSpecialization specialization, KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7, T8 a8, T9 a9, T10 a10, T11 a11, T12 a12, T13 a13) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct where T11 : struct where T12 : struct where T13 : struct =>
+        Kernels.Load(kernel, specialization)(Stream, config, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13);
+
+    public void Launch<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14> kernel, KernelSpecialization specialization, KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7, T8 a8, T9 a9, T10 a10, T11 a11, T12 a12, T13 a13, T14 a14) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct where T11 : struct where T12 : struct where T13 : struct where T14 : struct =>
+        Kernels.Load(kernel, specialization)(Stream, config, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14);
 }

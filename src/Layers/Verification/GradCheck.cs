@@ -123,5 +123,6 @@ public sealed class GradCheck(
         return s;
     }
 
-    internal static string VariantOf(Device device) => device.UseBarrierKernels ? (device.IsCpu ? "cuda-kernels@cpu" : "cuda") : "cpu";
+    /// <summary>The kernel family a device runs, marked "@cpu" where the CPU accelerator stands in for a GPU.</summary>
+    internal static string VariantOf(Device device) => device.Family.Name() + (device.IsCpu && device.Family != KernelFamily.Cpu ? "@cpu" : "");
 }

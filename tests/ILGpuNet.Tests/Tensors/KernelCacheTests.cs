@@ -9,7 +9,7 @@ public class KernelCacheTests
     [Fact]
     public void LoadingAKernelCountsAndTimesItsCompilationOnce()
     {
-        var cache = new KernelCache(Device.Cpu.Accelerator);
+        var cache = new KernelCache(Device.Cpu.Accelerator, KernelFamily.Cpu);
         var (processCount, processSeconds) = KernelCache.ProcessTotal;
         Assert.Equal(0, cache.Count);
         Assert.Equal(0.0, cache.CompileSeconds);
