@@ -5,7 +5,7 @@ namespace ILGpuNet.Kernels;
 /// (N, C, D, H, W), weight (C, 1, KD, KH, KW), output (N, C, OD, OH, OW), per-axis stride and zero
 /// padding, dilation 1 (geometry: <see cref="Conv3dShape"/>).
 /// <para>
-/// Two families, picked by Device.UseBarrierKernels:
+/// Two kernel families (the op picks by the device's Device.Family, Ops.DepthwiseConv3d.cs):
 /// CUDA (DepthwiseConv3dKernels.Cuda.cs): one output (or input-gradient) voxel per thread in a
 /// grid-stride loop with bounds checks per tap, as PyTorch's own CUDA kernels do; the weight gradient
 /// reduces each (channel, kd, kh) row of up to eight taps in a 256-thread group through shared memory.

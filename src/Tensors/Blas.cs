@@ -5,11 +5,62 @@ using ILGpuNet.Kernels;
 namespace ILGpuNet.Tensors;
 
 /// <summary>
-/// Matrix products on the device (no autograd): the tiled shared-memory GEMM on CUDA, its barrier-free
-/// register-blocked sibling on the CPU accelerator (Device.UseBarrierKernels picks).
+/// Matrix products on the device (no autograd): the tiled shared-memory GEMM on CUDA cores, its barrier-free
+/// register-blocked sibling (and a skinny-matrix kernel) on the CPU accelerator; the device's family picks.
 /// </summary>
 public static class Blas
 {
+    /// <summary>One family's GEMM kernels (arguments as <see cref="Gemm(Device, ArrayView{float}, bool, ArrayView{float}, bool, ArrayView{float}, int, int, int, int, int, int, float, float, int, long, long, long)"/>).</summary>
+    private interface IGemmKernels
+    {
+        void Gemm(Device device, in GemmArgs g, int batch, LongIndex3D strides);
+
+        /// <summary>The sum over terms of <see cref="GemmSum"/>; false: not in one launch, the caller adds GEMMs.</summary>
+        bool TryGemmSum(Device device, in GemmArgs g, int batch, GemmSum sum);
+    }
+
+    /// <summary>Operands and sizes of one GEMM as the kernels take them.</summary>
+    private readonly record struct GemmArgs(ArrayView<float> A, ArrayView<float> B, ArrayView<float> C,
+        int M, int N, int K, int Lda, int Ldb, int Ldc, int Ops, float Alpha, float Beta);
+
+    private static readonly KernelVariants<IGemmKernels> GemmVariants = new("gemm",
+        (KernelFamily.Cpu, "GemmBlocked, GemmSkinny (m or k < 8), GemmBlockedSum", new CpuGemm()),
+        (KernelFamily.CudaSimt, "GemmTiled", new CudaSimtGemm()));
+
+    private sealed class CpuGemm : IGemmKernels
+    {
+        public void Gemm(Device device, in GemmArgs g, int batch, LongIndex3D strides)
+        {
+            int sms = device.Accelerator.NumMultiprocessors, group = device.Accelerator.MaxNumThreadsPerGroup;
+            if (GemmLaunch.IsSkinny(g.M, g.K))
+            {
+                var (config, chunk) = GemmLaunch.Skinny(sms, group, g.M, g.N, batch);
+                device.Launch(GemmKernels.GemmSkinny, config, g.A, g.B, g.C, g.M, g.N, g.K, g.Lda, g.Ldb, g.Ldc, g.Ops, g.Alpha, g.Beta, strides, chunk);
+                return;
+            }
+            var plan = GemmLaunch.Plan(true, sms, group, g.M, g.N, g.K, batch);
+            device.Launch(GemmKernels.GemmBlocked, plan.Config, g.A, g.B, g.C, g.M, g.N, g.K, g.Lda, g.Ldb, g.Ldc, g.Ops, g.Alpha, g.Beta, strides, plan.Chunk);
+        }
+
+        // One launch even where Gemm would pick the skinny kernel (small spatial maps): one launch instead of one
+        // per term matters more on the CPU accelerator than the skinny kernel's speed.
+        public bool TryGemmSum(Device device, in GemmArgs g, int batch, GemmSum sum)
+        {
+            var plan = GemmLaunch.Plan(true, device.Accelerator.NumMultiprocessors, device.Accelerator.MaxNumThreadsPerGroup, g.M, g.N, g.K, batch);
+            device.Launch(GemmKernels.GemmBlockedSum, plan.Config, g.A, g.B, g.C, g.M, g.N, g.K, g.Lda, g.Ldb, g.Ldc, g.Ops, g.Alpha, g.Beta, sum, plan.Chunk);
+            return true;
+        }
+    }
+
+    private sealed class CudaSimtGemm : IGemmKernels
+    {
+        public void Gemm(Device device, in GemmArgs g, int batch, LongIndex3D strides) =>
+            device.Launch(GemmKernels.GemmTiled, GemmLaunch.TiledSpecialization, GemmLaunch.Tiled(g.M, g.N, batch),
+                g.A, g.B, g.C, g.M, g.N, g.K, g.Lda, g.Ldb, g.Ldc, g.Ops, g.Alpha, g.Beta, strides);
+
+        public bool TryGemmSum(Device device, in GemmArgs g, int batch, GemmSum sum) => false;
+    }
+
     /// <summary>
     /// C = alpha * op(A) op(B) + beta * C for row-major 2-D tensors; op transposes when asked.
     /// beta = 0 never reads C.
@@ -33,31 +84,16 @@ public static class Blas
         int m, int n, int k, int lda, int ldb, int ldc, float alpha = 1f, float beta = 0f,
         int batch = 1, long strideA = 0, long strideB = 0, long strideC = 0)
     {
-        var plan = GemmLaunch.Plan(!device.UseBarrierKernels, device.Accelerator.NumMultiprocessors,
-            device.Accelerator.MaxNumThreadsPerGroup, m, n, k, batch);
-        if (plan.Skip) return;
-        int ops = (transA ? GemmKernels.TransA : 0) | (transB ? GemmKernels.TransB : 0);
-        var strides = new LongIndex3D(strideA, strideB, strideC);
-        if (!device.UseBarrierKernels && GemmLaunch.IsSkinny(m, k))
-        {
-            var (config, chunk) = GemmLaunch.Skinny(device.Accelerator.NumMultiprocessors, device.Accelerator.MaxNumThreadsPerGroup, m, n, batch);
-            device.Kernels.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, float, float, LongIndex3D, int>(
-                GemmKernels.GemmSkinny)(device.Stream, config, a, b, c, m, n, k, lda, ldb, ldc, ops, alpha, beta, strides, chunk);
-            return;
-        }
-        if (plan.UseTiled)
-            device.Kernels.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, float, float, LongIndex3D>(
-                GemmKernels.GemmTiled, GemmLaunch.TiledSpecialization)(device.Stream, plan.Config, a, b, c, m, n, k, lda, ldb, ldc, ops, alpha, beta, strides);
-        else
-            device.Kernels.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, float, float, LongIndex3D, int>(
-                GemmKernels.GemmBlocked)(device.Stream, plan.Config, a, b, c, m, n, k, lda, ldb, ldc, ops, alpha, beta, strides, plan.Chunk);
+        if (IsEmpty(m, n, k, batch)) return;
+        var g = new GemmArgs(a, b, c, m, n, k, lda, ldb, ldc, Ops(transA, transB), alpha, beta);
+        GemmVariants.For(device).Gemm(device, g, batch, new LongIndex3D(strideA, strideB, strideC));
     }
 
     /// <summary>
     /// C = alpha * sum over t &lt; terms of op(A_t) op(B_t) + beta * C, with A_t = A + t * termStrideA and
     /// B_t = B + t * termStrideB (a reduction over a batch, e.g. a 1x1x1 convolution's weight gradient over the
     /// samples), optionally batched over independent products as <see cref="Gemm(Device, ArrayView{float}, bool, ArrayView{float}, bool, ArrayView{float}, int, int, int, int, int, int, float, float, int, long, long, long)"/>.
-    /// The terms are added in order, bit for bit as one blocked GEMM per term with beta 1 after the first: one
+    /// The terms are added in order, bit for bit as one GEMM per term with beta 1 after the first: one
     /// launch on the CPU accelerator (<see cref="GemmKernels.GemmBlockedSum"/>), one GEMM per term elsewhere.
     /// </summary>
     public static void GemmSum(Device device, ArrayView<float> a, bool transA, ArrayView<float> b, bool transB, ArrayView<float> c,
@@ -65,25 +101,22 @@ public static class Blas
         int batch = 1, long strideA = 0, long strideB = 0, long strideC = 0)
     {
         if (terms < 1) throw new ArgumentOutOfRangeException(nameof(terms), terms, "a sum needs at least one term");
-        var plan = GemmLaunch.Plan(!device.UseBarrierKernels, device.Accelerator.NumMultiprocessors,
-            device.Accelerator.MaxNumThreadsPerGroup, m, n, k, batch);
-        if (plan.Skip) return;
-        // The CPU accelerator sums in one launch even where Gemm would pick the skinny kernel (small spatial maps):
-        // one launch instead of one per sample matters more there than the skinny kernel's speed.
-        if (device.UseBarrierKernels)
-        {
-            for (int t = 0; t < terms; t++)
-                Gemm(device, a.SubView(t * termStrideA), transA, b.SubView(t * termStrideB), transB, c, m, n, k, lda, ldb, ldc,
-                    alpha, t == 0 ? beta : 1f, batch, strideA, strideB, strideC);
-            return;
-        }
-        int ops = (transA ? GemmKernels.TransA : 0) | (transB ? GemmKernels.TransB : 0);
+        if (IsEmpty(m, n, k, batch)) return;
+        var g = new GemmArgs(a, b, c, m, n, k, lda, ldb, ldc, Ops(transA, transB), alpha, beta);
         var sum = new GemmSum
         {
             StrideA = strideA, StrideB = strideB, StrideC = strideC,
             Terms = terms, TermStrideA = termStrideA, TermStrideB = termStrideB,
         };
-        device.Kernels.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, float, float, GemmSum, int>(
-            GemmKernels.GemmBlockedSum)(device.Stream, plan.Config, a, b, c, m, n, k, lda, ldb, ldc, ops, alpha, beta, sum, plan.Chunk);
+        var kernels = GemmVariants.For(device);
+        if (kernels.TryGemmSum(device, g, batch, sum)) return;
+        var strides = new LongIndex3D(strideA, strideB, strideC);
+        for (int t = 0; t < terms; t++)
+            kernels.Gemm(device, g with { A = a.SubView(t * termStrideA), B = b.SubView(t * termStrideB), Beta = t == 0 ? beta : 1f }, batch, strides);
     }
+
+    private static int Ops(bool transA, bool transB) => (transA ? GemmKernels.TransA : 0) | (transB ? GemmKernels.TransB : 0);
+
+    /// <summary>Validates the sizes; true when there is nothing to launch (m, n or batch 0; k = 0 still scales C by beta).</summary>
+    private static bool IsEmpty(int m, int n, int k, int batch) => GemmLaunch.Plan(false, 1, 1, m, n, k, batch).Skip;
 }

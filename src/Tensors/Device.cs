@@ -40,9 +40,6 @@ public sealed partial class Device : IDisposable
     /// </summary>
     public KernelFamily Family { get; }
 
-    // Transitional: ops still branching on it are being moved to KernelVariants.
-    public bool UseBarrierKernels => Family.AllowsBarriers();
-
     /// <summary>
     /// The device that runs <paramref name="family"/>'s kernels on any machine: the CPU accelerator, or the GPU-shaped
     /// one for the CUDA families (slow, so only at the checks' tiny sizes).

@@ -4,11 +4,24 @@ using ILGpuNet.Kernels;
 namespace ILGpuNet.Tensors;
 
 /// <summary>
-/// Deterministic device sums (no autograd): the two-pass schemes of ReductionKernels with the variant
-/// that suits the device (block tree on CUDA, per-thread ranges on the CPU accelerator).
+/// Deterministic device sums (no autograd): the two-pass schemes of ReductionKernels, per kernel family (per-thread
+/// ranges on the CPU accelerator, a block tree on CUDA cores).
 /// </summary>
 public static class Reductions
 {
+    /// <summary>One family's first passes; the second pass (<see cref="ReductionKernels.SumRows"/>) is shared.</summary>
+    private interface ISumKernels
+    {
+        Tensor SumPartials<TOp>(ArrayView<float> x, Device device) where TOp : struct, IUnaryOp;
+
+        void ChannelSum<TOp>(ArrayView<float> x, ArrayView<float> y, int outer, int channels, int inner, Device device, float scale)
+            where TOp : struct, IUnaryOp;
+    }
+
+    private static readonly KernelVariants<ISumKernels> Variants = new("sum",
+        (KernelFamily.Cpu, "SumThreads, ChannelSumThreads", new CpuSums()),
+        (KernelFamily.CudaSimt, "SumBlocks, ChannelSumBlocks", new CudaSimtSums()));
+
     /// <summary>y[0] = scale * sum of op(x[i]).</summary>
     public static void Sum<TOp>(ArrayView<float> x, ArrayView<float> y, Device device, float scale = 1f) where TOp : struct, IUnaryOp
     {
@@ -21,27 +34,8 @@ public static class Reductions
     /// the sum (one per thread on the CPU accelerator, one per group on CUDA). For callers that fold the second
     /// pass into a kernel of their own (gradient clipping). The caller owns the result.
     /// </summary>
-    public static Tensor SumPartials<TOp>(ArrayView<float> x, Device device) where TOp : struct, IUnaryOp
-    {
-        int n = checked((int)x.Length);
-        if (!device.UseBarrierKernels)
-        {
-            var plan = device.Plan(n);
-            int threads = plan.Config.GridDim.X * plan.Config.GroupDim.X;
-            var partials = Tensor.Empty(device, threads);
-            device.Kernels.Load<ArrayView<float>, ArrayView<float>, int, int>(ReductionKernels.SumThreads<TOp>)(
-                device.Stream, plan.Config, x, partials.View, n, plan.Chunk);
-            return partials;
-        }
-        else
-        {
-            int groups = (int)Math.Clamp((n + ReductionKernels.BlockSize - 1L) / ReductionKernels.BlockSize, 1, device.Accelerator.NumMultiprocessors * 8);
-            var partials = Tensor.Empty(device, groups);
-            device.Kernels.Load<ArrayView<float>, ArrayView<float>, int>(ReductionKernels.SumBlocks<TOp>)(
-                device.Stream, new KernelConfig(groups, ReductionKernels.BlockSize), x, partials.View, n);
-            return partials;
-        }
-    }
+    public static Tensor SumPartials<TOp>(ArrayView<float> x, Device device) where TOp : struct, IUnaryOp =>
+        Variants.For(device).SumPartials<TOp>(x, device);
 
     /// <summary>
     /// x viewed as (outer, channels, inner): y[c] = scale * sum over outer and inner of op(x). For a
@@ -52,7 +46,22 @@ public static class Reductions
     {
         if ((long)outer * channels * inner != x.Length)
             throw new ArgumentException($"ChannelSum: ({outer}, {channels}, {inner}) does not cover {x.Length} elements");
-        if (!device.UseBarrierKernels)
+        Variants.For(device).ChannelSum<TOp>(x, y, outer, channels, inner, device, scale);
+    }
+
+    private sealed class CpuSums : ISumKernels
+    {
+        public Tensor SumPartials<TOp>(ArrayView<float> x, Device device) where TOp : struct, IUnaryOp
+        {
+            int n = checked((int)x.Length);
+            var plan = device.Plan(n);
+            var partials = Tensor.Empty(device, plan.Config.GridDim.X * plan.Config.GroupDim.X);
+            device.Launch(ReductionKernels.SumThreads<TOp>, plan.Config, x, partials.View, n, plan.Chunk);
+            return partials;
+        }
+
+        public void ChannelSum<TOp>(ArrayView<float> x, ArrayView<float> y, int outer, int channels, int inner, Device device, float scale)
+            where TOp : struct, IUnaryOp
         {
             // Enough items for every thread, each a long contiguous inner range.
             int splits = Math.Max(1, Math.Min(inner, (device.MaxThreads + channels - 1) / channels));
@@ -66,15 +75,28 @@ public static class Reductions
             device.Run(ReductionKernels.ChannelSumThreads<TOp>, (long)channels * splits, x, partials.View, outer, channels, inner, splits);
             device.Run(ReductionKernels.SumRows, channels, partials.View, y, channels, splits, scale);
         }
-        else
+    }
+
+    private sealed class CudaSimtSums : ISumKernels
+    {
+        public Tensor SumPartials<TOp>(ArrayView<float> x, Device device) where TOp : struct, IUnaryOp
+        {
+            int n = checked((int)x.Length);
+            int groups = (int)Math.Clamp((n + ReductionKernels.BlockSize - 1L) / ReductionKernels.BlockSize, 1, device.Accelerator.NumMultiprocessors * 8);
+            var partials = Tensor.Empty(device, groups);
+            device.Launch(ReductionKernels.SumBlocks<TOp>, new KernelConfig(groups, ReductionKernels.BlockSize), x, partials.View, n);
+            return partials;
+        }
+
+        public void ChannelSum<TOp>(ArrayView<float> x, ArrayView<float> y, int outer, int channels, int inner, Device device, float scale)
+            where TOp : struct, IUnaryOp
         {
             // About 8 groups per multiprocessor in all, each slice at least one block wide.
             int wanted = Math.Max(1, device.Accelerator.NumMultiprocessors * 8 / channels);
             int splits = Math.Max(1, Math.Min(wanted, inner / ReductionKernels.BlockSize));
             bool direct = splits == 1 && scale == 1f;  // one partial per channel is the sum itself
             using var partials = direct ? null : Tensor.Empty(device, (long)channels * splits);
-            device.Kernels.Load<ArrayView<float>, ArrayView<float>, int, int, int, int>(ReductionKernels.ChannelSumBlocks<TOp>)(
-                device.Stream, new KernelConfig(channels * splits, ReductionKernels.BlockSize),
+            device.Launch(ReductionKernels.ChannelSumBlocks<TOp>, new KernelConfig(channels * splits, ReductionKernels.BlockSize),
                 x, partials?.View ?? y, outer, channels, inner, splits);
             if (!direct) device.Run(ReductionKernels.SumRows, channels, partials!.View, y, channels, splits, scale);
         }

@@ -49,22 +49,17 @@ public static partial class Ops
         var device = x.Device;
         int channels = shape.Channels;
         long count = (long)shape.Batch * shape.Spatial;
-        long items = shape.Spatial % 4 == 0 ? x.Length / 4 : x.Length;
 
         var stats = Tensor.Empty(device, 2, channels);  // [mean; invstd] (BatchNormKernels)
         if (training) BatchNormStatistics(x, stats, runningMean, runningVar, numBatchesTracked, shape, momentum, eps);
         else device.Run(BatchNormKernels.RunningStats, channels, runningMean.View, runningVar.View, stats.View, channels, eps);
 
         var y = Tensor.Empty(device, x.Shape);
-        if (device.UseBarrierKernels)
-            device.Run(BatchNormKernels.Forward<TAct>, items, x.View, stats.View, weight.View, bias.View,
-                (residual ?? x).View, (branchScale ?? x).View, y.View, shape);
-        else
-            device.Run(BatchNormKernels.ForwardRows<TAct>, shape.Rows, x.View, stats.View, weight.View, bias.View,
-                (residual ?? x).View, (branchScale ?? x).View, y.View, shape);
+        var kernels = BatchNormVariants.For(device);
+        kernels.Forward<TAct>(x, stats, weight, bias, (residual ?? x).View, (branchScale ?? x).View, y, shape);
 
         Tensor[] inputs = residual != null ? [x, weight, bias, residual] : [x, weight, bias];
-        Tensor? output = null;  // CPU SiLU: a view of y, whose s = y / z replaces an exp per value in the backward
+        Tensor? output = null;  // a view of y, whose s = y / z replaces an exp per value in the backward (CPU SiLU)
         var node = Autograd.Record(name, y, inputs, dy =>
         {
             // The residual's gradient is dy itself: shared as a view (no copy), dy is not written after this node.
@@ -75,29 +70,22 @@ public static partial class Ops
             // Evaluation without parameter gradients needs no sums: dx = gamma * invstd * g.
             bool sums = training || needParams;
             var dx = x.RequiresGrad ? Tensor.Empty(device, x.Shape) : null;
-            // On the CPU accelerator the activation's derivative costs more than a pass over memory: the sums
-            // pass stores g in dx's buffer instead of the dx pass recomputing it. CUDA recomputes (5 passes, not 6).
-            bool storeG = sums && dx != null && !device.UseBarrierKernels && typeof(TAct) != typeof(IdentityOp);
+            bool storeG = sums && dx != null && kernels.StoresG<TAct>();
             var dweight = Autograd.NewGradFor(weight);
             var dbias = Autograd.NewGradFor(bias);
             // The sums pass's last arrival also computes coef = [A; B; C0] and dweight, dbias (one launch); evaluation
             // without parameter gradients takes no sums and computes coef alone.
             var reduce = new BatchNormReduce { InvCount = (float)(1.0 / count), Training = training ? 1 : 0, StoreG = storeG ? 1 : 0 };
             using var work = !sums ? BatchNormCoefficientsOnly(stats, weight, dweight, dbias, channels, reduce)
-                : output != null ? BatchNormBackwardSumsSiluFromOutput(x, output, dy, stats, weight, bias, shape, storeG ? dx : null, dweight, dbias, reduce)
-                : BatchNormBackwardSums<TAct>(x, dy, stats, weight, bias, branchScale, shape, storeG ? dx : null, dweight, dbias, reduce);
+                : kernels.BackwardSums<TAct>(x, output, dy, stats, weight, bias, (branchScale ?? x).View, shape, storeG ? dx : null, dweight, dbias, reduce);
             var coef = work.View.SubView(work.Length - 3 * channels);
 
             if (dx != null)
             {
                 if (storeG)
                     device.Run(BatchNormKernels.BackwardInputFromG, shape.Rows, x.View, stats.View, coef, dx.View, shape);
-                else if (device.UseBarrierKernels)
-                    device.Run(BatchNormKernels.BackwardInput<TAct>, items, x.View, dy.View, stats.View, weight.View, bias.View, coef,
-                        (branchScale ?? x).View, dx.View, shape);
                 else
-                    device.Run(BatchNormKernels.BackwardInputRows<TAct>, shape.Rows, x.View, dy.View, stats.View, weight.View, bias.View, coef,
-                        (branchScale ?? x).View, dx.View, shape);
+                    kernels.BackwardInput<TAct>(x, dy, stats, weight, bias, coef, (branchScale ?? x).View, dx, shape);
                 Autograd.Accumulate(x, dx);
             }
             Autograd.Accumulate(weight, dweight);  // disposed there when no gradient is wanted
@@ -106,7 +94,7 @@ public static partial class Ops
         if (node != null)
         {
             node.Save(stats);
-            if (!device.UseBarrierKernels && typeof(TAct) == typeof(SiluOp) && shape.Flags == 0) output = node.Save(y.Reshape(y.Shape));
+            if (kernels.ReadsSiluFromOutput<TAct>(shape)) output = node.Save(y.Reshape(y.Shape));
         }
         else stats.Dispose();  // the stream is in order: the queued kernels still read its data
         return y;
@@ -138,16 +126,6 @@ public static partial class Ops
         return new BatchNormShape(batch, channels, (int)spatial, flags);
     }
 
-    /// <summary>Items per channel of the reduction passes: enough for every thread (CPU) or ~8 groups per multiprocessor (CUDA).</summary>
-    private static int BatchNormSplits(Device device, BatchNormShape shape)
-    {
-        int channels = shape.Channels;
-        if (!device.UseBarrierKernels)
-            return Math.Clamp((device.MaxThreads + channels - 1) / channels, 1, Math.Max(1, shape.Spatial));
-        int wanted = Math.Max(1, device.Accelerator.NumMultiprocessors * 8 / channels);
-        return Math.Max(1, Math.Min(wanted, shape.Spatial / BatchNormKernels.GroupSize));
-    }
-
     /// <summary>
     /// Batch statistics into stats = [mean; invstd] and the running-statistics update, all on the device in one
     /// launch: the reduction's last thread (CPU) or group (CUDA) to finish merges the partials per channel.
@@ -156,7 +134,8 @@ public static partial class Ops
         BatchNormShape shape, float momentum, float eps)
     {
         var device = x.Device;
-        int channels = shape.Channels, splits = BatchNormSplits(device, shape);
+        var kernels = BatchNormVariants.For(device);
+        int channels = shape.Channels, splits = kernels.Splits(device, shape);
         long count = (long)shape.Batch * shape.Spatial;
         var reduce = new BatchNormReduce
         {
@@ -164,15 +143,7 @@ public static partial class Ops
             UpdateRunning = numBatchesTracked != null ? 2 : 1,
         };
         using var partials = Tensor.Empty(device, 3, channels * splits);
-        var counted = (numBatchesTracked ?? stats).View;
-        if (!device.UseBarrierKernels)
-            device.Run(BatchNormKernels.StatsThreads, (long)channels * splits, x.View, partials.View, stats.View, runningMean.View, runningVar.View,
-                counted, device.Arrivals, shape, reduce);
-        else
-            device.Kernels.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-                ArrayView<int>, BatchNormShape, BatchNormReduce>(BatchNormKernels.StatsBlocks)(
-                device.Stream, new KernelConfig(channels * splits, BatchNormKernels.GroupSize), x.View, partials.View, stats.View,
-                runningMean.View, runningVar.View, counted, device.Arrivals, shape, reduce);
+        kernels.Statistics(x, partials, stats, runningMean, runningVar, (numBatchesTracked ?? stats).View, shape, reduce);
     }
 
     /// <summary>Evaluation without parameter gradients: coef = [gamma * invstd; 0; 0] alone (no sums), in a work buffer of its own.</summary>
@@ -189,39 +160,130 @@ public static partial class Ops
     private static Tensor BatchNormBackwardWork(Device device, int channels, int splits) =>
         Tensor.Empty(device, checked((int)(BatchNormKernels.CoefOffset(channels, splits) + 3L * channels)));
 
-    /// <summary>The CPU backward sums of a fused SiLU (no residual, no branch scale), its sigmoid read from the forward's output y.</summary>
-    private static Tensor BatchNormBackwardSumsSiluFromOutput(Tensor x, Tensor y, Tensor dy, Tensor stats, Tensor weight,
-        Tensor bias, BatchNormShape shape, Tensor? storeG, Tensor dweight, Tensor dbias, BatchNormReduce reduce)
+    /// <summary>
+    /// One family's BatchNorm passes: statistics, the forward, the backward sums [sum g; sum g (x - mean)] whose last
+    /// arrival computes coef = [A; B; C0] and dweight, dbias, and the dx pass. <paramref name="scale"/> is the branch
+    /// scale's view (x's when there is none, unread).
+    /// </summary>
+    private interface IBatchNormKernels
     {
-        var device = x.Device;
-        int channels = shape.Channels;
-        reduce.Splits = BatchNormSplits(device, shape);
-        var work = BatchNormBackwardWork(device, channels, reduce.Splits);
-        device.Run(BatchNormKernels.BackwardSumsSiluFromOutput, (long)channels * reduce.Splits, x.View, y.View, dy.View, stats.View, weight.View, bias.View,
-            work.View, (storeG ?? work).View, dweight.View, dbias.View, device.Arrivals, shape, reduce);
-        return work;
+        /// <summary>Items per channel of the reduction passes.</summary>
+        int Splits(Device device, BatchNormShape shape);
+
+        void Statistics(Tensor x, Tensor partials, Tensor stats, Tensor runningMean, Tensor runningVar, ArrayView<float> counted,
+            BatchNormShape shape, BatchNormReduce reduce);
+
+        void Forward<TAct>(Tensor x, Tensor stats, Tensor weight, Tensor bias, ArrayView<float> residual, ArrayView<float> scale, Tensor y,
+            BatchNormShape shape) where TAct : struct, IUnaryOp;
+
+        /// <summary>Whether the sums pass stores g in dx's buffer for the dx pass (instead of that pass recomputing it).</summary>
+        bool StoresG<TAct>() where TAct : struct, IUnaryOp;
+
+        /// <summary>Whether the backward reads SiLU's sigmoid from the forward's output (which must then be kept).</summary>
+        bool ReadsSiluFromOutput<TAct>(BatchNormShape shape) where TAct : struct, IUnaryOp;
+
+        /// <summary>The backward sums (and g into <paramref name="storeG"/> when given); returns the work buffer holding coef at its end.</summary>
+        Tensor BackwardSums<TAct>(Tensor x, Tensor? output, Tensor dy, Tensor stats, Tensor weight, Tensor bias, ArrayView<float> scale,
+            BatchNormShape shape, Tensor? storeG, Tensor dweight, Tensor dbias, BatchNormReduce reduce) where TAct : struct, IUnaryOp;
+
+        void BackwardInput<TAct>(Tensor x, Tensor dy, Tensor stats, Tensor weight, Tensor bias, ArrayView<float> coef, ArrayView<float> scale,
+            Tensor dx, BatchNormShape shape) where TAct : struct, IUnaryOp;
     }
 
-    /// <summary>
-    /// Backward sums [sum g; sum g (x - mean)] (channels * splits each) and, by the pass's last arrival, coef and
-    /// dweight, dbias; the CPU variant also writes g into <paramref name="storeG"/> when given.
-    /// </summary>
-    private static Tensor BatchNormBackwardSums<TAct>(Tensor x, Tensor dy, Tensor stats, Tensor weight, Tensor bias,
-        Tensor? branchScale, BatchNormShape shape, Tensor? storeG, Tensor dweight, Tensor dbias, BatchNormReduce reduce) where TAct : struct, IUnaryOp
+    private static readonly KernelVariants<IBatchNormKernels> BatchNormVariants = new("batchnorm3d",
+        (KernelFamily.Cpu, "StatsThreads, ForwardRows, BackwardSumsThreads | BackwardSumsSiluFromOutput, BackwardInputRows | BackwardInputFromG",
+            new CpuBatchNorm()),
+        (KernelFamily.CudaSimt, "StatsBlocks, Forward, BackwardSumsBlocks, BackwardInput", new CudaSimtBatchNorm()));
+
+    /// <summary>Rows per thread and per-thread partial sums (CPU accelerator).</summary>
+    private sealed class CpuBatchNorm : IBatchNormKernels
     {
-        var device = x.Device;
-        int channels = shape.Channels;
-        reduce.Splits = BatchNormSplits(device, shape);
-        var work = BatchNormBackwardWork(device, channels, reduce.Splits);
-        var scale = (branchScale ?? x).View;
-        if (!device.UseBarrierKernels)
-            device.Run(BatchNormKernels.BackwardSumsThreads<TAct>, (long)channels * reduce.Splits, x.View, dy.View, stats.View, weight.View, bias.View,
-                scale, work.View, (storeG ?? work).View, dweight.View, dbias.View, device.Arrivals, shape, reduce);
-        else
-            device.Kernels.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-                ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, BatchNormShape, BatchNormReduce>(BatchNormKernels.BackwardSumsBlocks<TAct>)(
-                device.Stream, new KernelConfig(channels * reduce.Splits, BatchNormKernels.GroupSize),
+        // Enough items for every thread.
+        public int Splits(Device device, BatchNormShape shape) =>
+            Math.Clamp((device.MaxThreads + shape.Channels - 1) / shape.Channels, 1, Math.Max(1, shape.Spatial));
+
+        public void Statistics(Tensor x, Tensor partials, Tensor stats, Tensor runningMean, Tensor runningVar, ArrayView<float> counted,
+            BatchNormShape shape, BatchNormReduce reduce)
+        {
+            var device = x.Device;
+            device.Run(BatchNormKernels.StatsThreads, (long)shape.Channels * reduce.Splits, x.View, partials.View, stats.View, runningMean.View,
+                runningVar.View, counted, device.Arrivals, shape, reduce);
+        }
+
+        public void Forward<TAct>(Tensor x, Tensor stats, Tensor weight, Tensor bias, ArrayView<float> residual, ArrayView<float> scale, Tensor y,
+            BatchNormShape shape) where TAct : struct, IUnaryOp =>
+            x.Device.Run(BatchNormKernels.ForwardRows<TAct>, shape.Rows, x.View, stats.View, weight.View, bias.View, residual, scale, y.View, shape);
+
+        // The activation's derivative costs more than a pass over memory here: store g rather than recompute it.
+        public bool StoresG<TAct>() where TAct : struct, IUnaryOp => typeof(TAct) != typeof(IdentityOp);
+
+        public bool ReadsSiluFromOutput<TAct>(BatchNormShape shape) where TAct : struct, IUnaryOp =>
+            typeof(TAct) == typeof(SiluOp) && shape.Flags == 0;
+
+        public Tensor BackwardSums<TAct>(Tensor x, Tensor? output, Tensor dy, Tensor stats, Tensor weight, Tensor bias, ArrayView<float> scale,
+            BatchNormShape shape, Tensor? storeG, Tensor dweight, Tensor dbias, BatchNormReduce reduce) where TAct : struct, IUnaryOp
+        {
+            var device = x.Device;
+            reduce.Splits = Splits(device, shape);
+            var work = BatchNormBackwardWork(device, shape.Channels, reduce.Splits);
+            long items = (long)shape.Channels * reduce.Splits;
+            if (output != null)
+                device.Run(BatchNormKernels.BackwardSumsSiluFromOutput, items, x.View, output.View, dy.View, stats.View, weight.View, bias.View,
+                    work.View, (storeG ?? work).View, dweight.View, dbias.View, device.Arrivals, shape, reduce);
+            else
+                device.Run(BatchNormKernels.BackwardSumsThreads<TAct>, items, x.View, dy.View, stats.View, weight.View, bias.View,
+                    scale, work.View, (storeG ?? work).View, dweight.View, dbias.View, device.Arrivals, shape, reduce);
+            return work;
+        }
+
+        public void BackwardInput<TAct>(Tensor x, Tensor dy, Tensor stats, Tensor weight, Tensor bias, ArrayView<float> coef, ArrayView<float> scale,
+            Tensor dx, BatchNormShape shape) where TAct : struct, IUnaryOp =>
+            x.Device.Run(BatchNormKernels.BackwardInputRows<TAct>, shape.Rows, x.View, dy.View, stats.View, weight.View, bias.View, coef,
+                scale, dx.View, shape);
+    }
+
+    /// <summary>Block reductions (about 8 groups per multiprocessor) and one Float4 per thread (CUDA cores): 5 passes, g recomputed.</summary>
+    private sealed class CudaSimtBatchNorm : IBatchNormKernels
+    {
+        public int Splits(Device device, BatchNormShape shape)
+        {
+            int wanted = Math.Max(1, device.Accelerator.NumMultiprocessors * 8 / shape.Channels);
+            return Math.Max(1, Math.Min(wanted, shape.Spatial / BatchNormKernels.GroupSize));
+        }
+
+        public void Statistics(Tensor x, Tensor partials, Tensor stats, Tensor runningMean, Tensor runningVar, ArrayView<float> counted,
+            BatchNormShape shape, BatchNormReduce reduce)
+        {
+            var device = x.Device;
+            device.Launch(BatchNormKernels.StatsBlocks, new KernelConfig(shape.Channels * reduce.Splits, BatchNormKernels.GroupSize),
+                x.View, partials.View, stats.View, runningMean.View, runningVar.View, counted, device.Arrivals, shape, reduce);
+        }
+
+        public void Forward<TAct>(Tensor x, Tensor stats, Tensor weight, Tensor bias, ArrayView<float> residual, ArrayView<float> scale, Tensor y,
+            BatchNormShape shape) where TAct : struct, IUnaryOp =>
+            x.Device.Run(BatchNormKernels.Forward<TAct>, Items(x, shape), x.View, stats.View, weight.View, bias.View, residual, scale, y.View, shape);
+
+        public bool StoresG<TAct>() where TAct : struct, IUnaryOp => false;
+
+        public bool ReadsSiluFromOutput<TAct>(BatchNormShape shape) where TAct : struct, IUnaryOp => false;
+
+        public Tensor BackwardSums<TAct>(Tensor x, Tensor? output, Tensor dy, Tensor stats, Tensor weight, Tensor bias, ArrayView<float> scale,
+            BatchNormShape shape, Tensor? storeG, Tensor dweight, Tensor dbias, BatchNormReduce reduce) where TAct : struct, IUnaryOp
+        {
+            var device = x.Device;
+            reduce.Splits = Splits(device, shape);
+            var work = BatchNormBackwardWork(device, shape.Channels, reduce.Splits);
+            device.Launch(BatchNormKernels.BackwardSumsBlocks<TAct>, new KernelConfig(shape.Channels * reduce.Splits, BatchNormKernels.GroupSize),
                 x.View, dy.View, stats.View, weight.View, bias.View, scale, work.View, dweight.View, dbias.View, device.Arrivals, shape, reduce);
-        return work;
+            return work;
+        }
+
+        public void BackwardInput<TAct>(Tensor x, Tensor dy, Tensor stats, Tensor weight, Tensor bias, ArrayView<float> coef, ArrayView<float> scale,
+            Tensor dx, BatchNormShape shape) where TAct : struct, IUnaryOp =>
+            x.Device.Run(BatchNormKernels.BackwardInput<TAct>, Items(x, shape), x.View, dy.View, stats.View, weight.View, bias.View, coef,
+                scale, dx.View, shape);
+
+        /// <summary>One item per Float4 when rows are a multiple of 4 long, else per value.</summary>
+        private static long Items(Tensor x, BatchNormShape shape) => shape.Spatial % 4 == 0 ? x.Length / 4 : x.Length;
     }
 }

@@ -9,9 +9,6 @@ namespace ILGpuNet.Layers;
 
 public static partial class Ops
 {
-    /// <summary>Two groups of the tiled convolution kernels per multiprocessor (128 registers a thread), as for the GEMM.</summary>
-    private static readonly KernelSpecialization Conv3dTiledSpecialization = new(Conv3dKernels.TiledGroupSize, 2);
-
     /// <summary>
     /// PyTorch's F.conv3d (dilation 1): x (N, Cin, D, H, W), weight (Cout, Cin/groups, KD, KH, KW), bias
     /// (Cout) or null, per-axis stride and zero padding (default 1 and 0). Groups with one input and one
@@ -31,26 +28,21 @@ public static partial class Ops
         var device = x.Device;
         bool pointwise = IsPointwiseConv3d(s);
         var y = Tensor.Empty(device, s.N, s.Cout, s.OD, s.OH, s.OW);
-        Tensor? xp = null;
-        if (pointwise)
-        {
-            PointwiseForward(x, weight, bias, y, s);
-        }
-        else if (device.UseBarrierKernels)
-        {
-            Conv3dForwardTiled(device, x.View, weight.View, bias, y.View, s);
-        }
-        else
-        {
-            xp = PadForConv3d(x, s);
-            Conv3dForwardBlocked(device, xp.View, weight.View, bias, y.View, s);
-        }
+        var kernels = Conv3dVariants.For(device);
+        Tensor? xp = null;  // the CPU kernels' zero-padded copy of x, which the weight gradient reads again
+        if (pointwise) PointwiseForward(x, weight, bias, y, s);
+        else xp = kernels.Forward(x, weight, bias, y, s);
 
         Tensor[] inputs = bias != null ? [x, weight, bias] : [x, weight];
         var node = Autograd.Record("conv3d", y, inputs, dy =>
         {
-            if (x.RequiresGrad) Autograd.Accumulate(x, Conv3dInputGrad(dy, weight, s, pointwise));
-            if (weight.RequiresGrad) Autograd.Accumulate(weight, Conv3dWeightGrad(x, xp, dy, weight, s, pointwise));
+            if (x.RequiresGrad) Autograd.Accumulate(x, Conv3dInputGrad(kernels, dy, weight, s, pointwise));
+            if (weight.RequiresGrad)
+            {
+                var dw = Autograd.NewGradFor(weight);
+                kernels.WeightGrad(x, xp, dy, dw, s, pointwise);
+                Autograd.Accumulate(weight, dw);
+            }
             if (bias != null && bias.RequiresGrad)
             {
                 var db = Autograd.NewGradFor(bias);
@@ -143,18 +135,110 @@ public static partial class Ops
                 s.N, 0, (long)s.Cin * sp, (long)s.Cout * sp);
     }
 
-    private static void Conv3dForwardTiled(Device device, ArrayView<float> x, ArrayView<float> weight, Tensor? bias, ArrayView<float> y, Conv3dShape s)
+    /// <summary>One family's implicit-GEMM convolution kernels (1x1x1 convolutions are GEMMs in every family).</summary>
+    private interface IConv3dKernels
     {
-        int tiles = Conv3dCeilDiv(s.CoutPerGroup, Conv3dKernels.TiledM) * Conv3dCeilDiv(s.N * s.OutSpatial, Conv3dKernels.TiledN);
-        var config = new KernelConfig(new Index3D(tiles, s.Groups, 1), new Index3D(Conv3dKernels.TiledGroupSize, 1, 1));
-        device.Kernels.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dShape, int>(
-            Conv3dKernels.ForwardTiled, Conv3dTiledSpecialization)(device.Stream, config, x, weight, (bias?.View ?? weight), y, s, bias != null ? 1 : 0);
+        /// <summary>y = conv(x) (+ bias); returns a zero-padded copy of x that the weight gradient reads again, or null.</summary>
+        Tensor? Forward(Tensor x, Tensor weight, Tensor? bias, Tensor y, Conv3dShape s);
+
+        /// <summary>y = conv(x) for an unpadded geometry whose x carries the CPU slack (the input gradient's dilated dY).</summary>
+        void ForwardUnpadded(Device device, ArrayView<float> x, ArrayView<float> weight, ArrayView<float> y, Conv3dShape s);
+
+        /// <summary>dw = sum over samples and output voxels of dY x im2col(x); <paramref name="xp"/>: Forward's padded copy.</summary>
+        void WeightGrad(Tensor x, Tensor? xp, Tensor dy, Tensor dw, Conv3dShape s, bool pointwise);
     }
 
-    private static void Conv3dForwardBlocked(Device device, ArrayView<float> xp, ArrayView<float> weight, Tensor? bias, ArrayView<float> y, Conv3dShape s)
+    private static readonly KernelVariants<IConv3dKernels> Conv3dVariants = new("conv3d",
+        (KernelFamily.Cpu, "Spread + ForwardBlocked, WeightGradBlocked + SumPartials, GemmBlockedSum (1x1x1 dW)", new CpuConv3d()),
+        (KernelFamily.CudaSimt, "ForwardTiled, WeightGradTiled", new CudaSimtConv3d()));
+
+    /// <summary>Register-blocked, barrier-free kernels over a zero-padded copy of x (CPU accelerator).</summary>
+    private sealed class CpuConv3d : IConv3dKernels
     {
-        long units = (long)s.N * s.Groups * s.OD * s.OH * Conv3dCeilDiv(s.OW, Conv3dKernels.BlockColumns) * Conv3dCeilDiv(s.CoutPerGroup, Conv3dKernels.BlockChannels);
-        device.Run(Conv3dKernels.ForwardBlocked, units, xp, weight, bias?.View ?? weight, y, s, bias != null ? 1 : 0);
+        public Tensor? Forward(Tensor x, Tensor weight, Tensor? bias, Tensor y, Conv3dShape s)
+        {
+            var xp = PadForConv3d(x, s);
+            ForwardBlocked(x.Device, xp.View, weight.View, bias, y.View, s);
+            return xp;
+        }
+
+        public void ForwardUnpadded(Device device, ArrayView<float> x, ArrayView<float> weight, ArrayView<float> y, Conv3dShape s) =>
+            ForwardBlocked(device, x, weight, null, y, s);
+
+        private static void ForwardBlocked(Device device, ArrayView<float> xp, ArrayView<float> weight, Tensor? bias, ArrayView<float> y, Conv3dShape s)
+        {
+            long units = (long)s.N * s.Groups * s.OD * s.OH * Conv3dCeilDiv(s.OW, Conv3dKernels.BlockColumns) * Conv3dCeilDiv(s.CoutPerGroup, Conv3dKernels.BlockChannels);
+            device.Run(Conv3dKernels.ForwardBlocked, units, xp, weight, bias?.View ?? weight, y, s, bias != null ? 1 : 0);
+        }
+
+        /// <summary>
+        /// Split over rows of output voxels, one partial sum per thread, added in split order. 1x1x1: one GEMM launch
+        /// that adds the samples in order.
+        /// </summary>
+        public void WeightGrad(Tensor x, Tensor? xp, Tensor dy, Tensor dw, Conv3dShape s, bool pointwise)
+        {
+            var device = dy.Device;
+            int cinPg = s.CinPerGroup, coutPg = s.CoutPerGroup, wLen = s.Cout * cinPg * s.KernelVolume;
+            if (pointwise)
+            {
+                // dW = sum over samples of dY[n] X[n]^T, per group.
+                int sp = s.OutSpatial;
+                Blas.GemmSum(device, dy.View, false, x.View, true, dw.View, coutPg, cinPg, sp, sp, sp, cinPg, 1f, 0f,
+                    s.N, (long)s.Cout * sp, (long)s.Cin * sp, s.Groups, (long)coutPg * sp, (long)cinPg * sp, (long)coutPg * cinPg);
+                return;
+            }
+            using var padded = xp == null ? PadForConv3d(x, s) : null;
+            int rows = s.N * s.OD * s.OH;
+            int splits = Math.Max(1, Math.Min(device.MaxThreads, rows));
+            // Chunks of about 256 output voxels: their dY and input rows stay in L2 while every 4 x 4 block passes over them.
+            int rowsPerChunk = Math.Max(1, 256 / s.OW);
+            // With one split its partial sum, in W's layout, is the gradient itself.
+            using var partials = splits > 1 ? Tensor.Empty(device, (long)splits * wLen) : null;
+            device.Run(Conv3dKernels.WeightGradBlocked, splits, (padded ?? xp)!.View, dy.View, (partials ?? dw).View, s, splits, rowsPerChunk);
+            if (partials != null) device.Run(Conv3dKernels.SumPartials, wLen, partials.View, dw.View, wLen, splits);
+        }
+    }
+
+    /// <summary>Shared-memory tiled kernels (CUDA cores), padding handled by the tile loads.</summary>
+    private sealed class CudaSimtConv3d : IConv3dKernels
+    {
+        /// <summary>Two groups of the tiled convolution kernels per multiprocessor (128 registers a thread), as for the GEMM.</summary>
+        private static readonly KernelSpecialization TwoGroupsPerSm = new(Conv3dKernels.TiledGroupSize, 2);
+
+        public Tensor? Forward(Tensor x, Tensor weight, Tensor? bias, Tensor y, Conv3dShape s)
+        {
+            ForwardUnpadded(x.Device, x.View, weight.View, y.View, s, bias);
+            return null;
+        }
+
+        public void ForwardUnpadded(Device device, ArrayView<float> x, ArrayView<float> weight, ArrayView<float> y, Conv3dShape s) =>
+            ForwardUnpadded(device, x, weight, y, s, null);
+
+        private static void ForwardUnpadded(Device device, ArrayView<float> x, ArrayView<float> weight, ArrayView<float> y, Conv3dShape s, Tensor? bias)
+        {
+            int tiles = Conv3dCeilDiv(s.CoutPerGroup, Conv3dKernels.TiledM) * Conv3dCeilDiv(s.N * s.OutSpatial, Conv3dKernels.TiledN);
+            var config = new KernelConfig(new Index3D(tiles, s.Groups, 1), new Index3D(Conv3dKernels.TiledGroupSize, 1, 1));
+            device.Launch(Conv3dKernels.ForwardTiled, TwoGroupsPerSm, config, x, weight, bias?.View ?? weight, y, s, bias != null ? 1 : 0);
+        }
+
+        /// <summary>
+        /// Split over the voxels into partial sums (about four groups per multiprocessor); the last split of each tile
+        /// to finish adds them into dw: one launch either way. 1x1x1 convolutions take the same kernel.
+        /// </summary>
+        public void WeightGrad(Tensor x, Tensor? xp, Tensor dy, Tensor dw, Conv3dShape s, bool pointwise)
+        {
+            var device = dy.Device;
+            int coutPg = s.CoutPerGroup, kdim = s.CinPerGroup * s.KernelVolume, wLen = s.Cout * kdim;
+            int tiles = Conv3dCeilDiv(coutPg, Conv3dKernels.TiledM) * Conv3dCeilDiv(kdim, Conv3dKernels.TiledN);
+            int voxels = s.N * s.OutSpatial;
+            // Each split at least 64 voxels long; a counter per tile is needed to split.
+            int splits = Math.Clamp(device.Accelerator.NumMultiprocessors * 4 / (tiles * s.Groups), 1, Math.Max(1, voxels / 64));
+            if ((long)tiles * s.Groups > Device.TileArrivalCounters) splits = 1;
+            using var partials = splits > 1 ? Tensor.Empty(device, (long)splits * wLen) : null;
+            var config = new KernelConfig(new Index3D(tiles, splits, s.Groups), new Index3D(Conv3dKernels.TiledGroupSize, 1, 1));
+            device.Launch(Conv3dKernels.WeightGradTiled, TwoGroupsPerSm, config, x.View, dy.View, (partials ?? dw).View, dw.View,
+                device.Arrivals, s, splits);
+        }
     }
 
     /// <summary>CPU: x zero-padded by (PD, PH, PW) on both sides of each axis, plus the slack the blocked forward reads past the end.</summary>
@@ -174,7 +258,7 @@ public static partial class Ops
     }
 
     /// <summary>dL/dx: a GEMM for 1x1x1, else the stride-1 convolution of the dilated, padded dY with the transposed, flipped filter.</summary>
-    private static Tensor Conv3dInputGrad(Tensor dy, Tensor weight, Conv3dShape s, bool pointwise)
+    private static Tensor Conv3dInputGrad(IConv3dKernels kernels, Tensor dy, Tensor weight, Conv3dShape s, bool pointwise)
     {
         var device = dy.Device;
         var dx = Tensor.Empty(device, s.N, s.Cin, s.D, s.H, s.W);
@@ -202,62 +286,8 @@ public static partial class Ops
         device.Run(Conv3dKernels.Spread, (long)geometry.Planes * t.D * t.H, dy.View, spread.View, geometry);
         using var wt = Tensor.Empty(device, weight.Elements);
         device.Run(Conv3dKernels.PackTransposed, wt.Length, weight.View, wt.View, t, wt.Elements);
-        if (device.UseBarrierKernels) Conv3dForwardTiled(device, spread.View, wt.View, null, dx.View, t);
-        else Conv3dForwardBlocked(device, spread.View, wt.View, null, dx.View, t);
+        kernels.ForwardUnpadded(device, spread.View, wt.View, dx.View, t);
         return dx;
-    }
-
-    /// <summary>
-    /// dL/dW (Cout, Cin/G, KD, KH, KW) = sum over samples and output voxels of dY x im2col(x): split over the
-    /// voxels into partial sums (enough splits to fill the GPU; one per thread on the CPU accelerator), then
-    /// added in split order. 1x1x1 on the CPU accelerator: one GEMM per sample, accumulated in sample order.
-    /// </summary>
-    private static Tensor Conv3dWeightGrad(Tensor x, Tensor? xp, Tensor dy, Tensor weight, Conv3dShape s, bool pointwise)
-    {
-        var device = dy.Device;
-        var dw = Autograd.NewGradFor(weight);
-        int cinPg = s.CinPerGroup, coutPg = s.CoutPerGroup;
-        int kdim = cinPg * s.KernelVolume, wLen = s.Cout * kdim;
-        if (pointwise && !device.UseBarrierKernels)
-        {
-            // dW = sum over samples of dY[n] X[n]^T, per group: one launch that adds the samples in order.
-            int sp = s.OutSpatial;
-            Blas.GemmSum(device, dy.View, false, x.View, true, dw.View, coutPg, cinPg, sp, sp, sp, cinPg, 1f, 0f,
-                s.N, (long)s.Cout * sp, (long)s.Cin * sp, s.Groups, (long)coutPg * sp, (long)cinPg * sp, (long)coutPg * cinPg);
-            return dw;
-        }
-        int splits;
-        Tensor? partials;  // null with one split: its partial sum, in W's layout, is the gradient itself
-        if (device.UseBarrierKernels)
-        {
-            int tiles = Conv3dCeilDiv(coutPg, Conv3dKernels.TiledM) * Conv3dCeilDiv(kdim, Conv3dKernels.TiledN);
-            int voxels = s.N * s.OutSpatial;
-            // About four groups per multiprocessor in all, each split at least 64 voxels long.
-            splits = Math.Clamp(device.Accelerator.NumMultiprocessors * 4 / (tiles * s.Groups), 1, Math.Max(1, voxels / 64));
-            if ((long)tiles * s.Groups > Device.TileArrivalCounters) splits = 1;  // a counter per tile is needed to split
-            partials = splits > 1 ? Tensor.Empty(device, (long)splits * wLen) : null;
-            var config = new KernelConfig(new Index3D(tiles, splits, s.Groups), new Index3D(Conv3dKernels.TiledGroupSize, 1, 1));
-            // With several splits, the last split of each tile to finish adds them into dw: one launch either way.
-            device.Kernels.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, Conv3dShape, int>(
-                Conv3dKernels.WeightGradTiled, Conv3dTiledSpecialization)(device.Stream, config, x.View, dy.View, (partials ?? dw).View, dw.View,
-                device.Arrivals, s, splits);
-            partials?.Dispose();
-            return dw;
-        }
-        else
-        {
-            using var padded = xp == null ? PadForConv3d(x, s) : null;
-            int rows = s.N * s.OD * s.OH;
-            splits = Math.Max(1, Math.Min(device.MaxThreads, rows));
-            // Chunks of about 256 output voxels: their dY and input rows stay in L2 while every 4 x 4 block passes over them.
-            int rowsPerChunk = Math.Max(1, 256 / s.OW);
-            partials = splits > 1 ? Tensor.Empty(device, (long)splits * wLen) : null;
-            device.Run(Conv3dKernels.WeightGradBlocked, splits, (padded ?? xp)!.View, dy.View, (partials ?? dw).View, s, splits, rowsPerChunk);
-        }
-        if (partials == null) return dw;
-        device.Run(Conv3dKernels.SumPartials, wLen, partials.View, dw.View, wLen, splits);
-        partials.Dispose();
-        return dw;
     }
 
     private static int Conv3dCeilDiv(int a, int b) => (int)(((long)a + b - 1) / b);

@@ -22,20 +22,28 @@ public static partial class Ops
         var y = Tensor.Empty(device, shape.N, shape.Cout, shape.OD, shape.OH, shape.OW);
         var biasView = (bias ?? weight).View;
         int hasBias = bias != null ? 1 : 0;
-        if (device.UseBarrierKernels)
-            device.Run(DepthwiseConv3dKernels.Forward, y.Length, x.View, weight.View, biasView, y.View, s, hasBias);
-        else
-            device.Run(DepthwiseConv3dKernels.ForwardRows, (long)s.N * s.Cout * s.OD * s.OH, x.View, weight.View, biasView, y.View, s, hasBias);
+        var kernels = DepthwiseVariants.For(device);
+        kernels.Forward(x, weight, biasView, y, s, hasBias);
         Tensor[] inputs = bias != null ? [x, weight, bias] : [x, weight];
         Autograd.Record("depthwise_conv3d", y, inputs, dy =>
         {
             if (x.RequiresGrad)
             {
                 // A second gradient of x (the MBConv residual's) is added by the kernel itself: no extra add launch.
-                if (Autograd.ExistingGrad(x) is { } into) DepthwiseConv3dInputGrad(dy, weight, s, into);
-                else Autograd.Accumulate(x, DepthwiseConv3dInputGrad(dy, weight, s, null));
+                if (Autograd.ExistingGrad(x) is { } into) kernels.InputGrad(dy, weight, s, into, 1);
+                else
+                {
+                    var dx = Tensor.Empty(device, s.N, s.Cin, s.D, s.H, s.W);
+                    kernels.InputGrad(dy, weight, s, dx, 0);
+                    Autograd.Accumulate(x, dx);
+                }
             }
-            if (weight.RequiresGrad) Autograd.Accumulate(weight, DepthwiseConv3dWeightGrad(x, dy, weight, s));
+            if (weight.RequiresGrad)
+            {
+                var dw = Autograd.NewGradFor(weight);  // (C, 1, KD, KH, KW); collapsing unit axes keeps the filter's size
+                kernels.WeightGrad(x, dy, dw, s);
+                Autograd.Accumulate(weight, dw);
+            }
             if (bias != null && bias.RequiresGrad)
             {
                 var db = Autograd.NewGradFor(bias);
@@ -60,22 +68,74 @@ public static partial class Ops
             s.SD, 1, 1, s.PD, 0, 0, s.Groups);
     }
 
-    /// <summary>dL/dx (N, C, D, H, W) of the depthwise convolution for the output gradient dy, added to <paramref name="into"/> when given.</summary>
-    private static Tensor DepthwiseConv3dInputGrad(Tensor dy, Tensor weight, Conv3dShape s, Tensor? into)
+    /// <summary>
+    /// One family's depthwise kernels: y = conv(x) (+ bias); dx = the transposed convolution of dy (added to dx's
+    /// contents when accumulate is 1); dw (C, 1, KD, KH, KW) by partial sums over splits of the voxels, then SumRows.
+    /// </summary>
+    private interface IDepthwiseKernels
     {
-        var device = dy.Device;
-        var dx = into ?? Tensor.Empty(device, s.N, s.Cin, s.D, s.H, s.W);
-        int accumulate = into != null ? 1 : 0;
-        if (device.UseBarrierKernels)
+        void Forward(Tensor x, Tensor weight, ArrayView<float> bias, Tensor y, Conv3dShape s, int hasBias);
+
+        void InputGrad(Tensor dy, Tensor weight, Conv3dShape s, Tensor dx, int accumulate);
+
+        void WeightGrad(Tensor x, Tensor dy, Tensor dw, Conv3dShape s);
+    }
+
+    private static readonly KernelVariants<IDepthwiseKernels> DepthwiseVariants = new("depthwise_conv3d",
+        (KernelFamily.Cpu, "ForwardRows, PadRows + BackwardInputRows, BackwardWeightRows", new CpuDepthwise()),
+        (KernelFamily.CudaSimt, "Forward, BackwardInput, BackwardWeightBlocks", new CudaSimtDepthwise()));
+
+    /// <summary>Whole rows per thread (CPU accelerator): the input gradient reads dy rows padded by <see cref="DepthwiseGradPadding"/>.</summary>
+    private sealed class CpuDepthwise : IDepthwiseKernels
+    {
+        public void Forward(Tensor x, Tensor weight, ArrayView<float> bias, Tensor y, Conv3dShape s, int hasBias) =>
+            x.Device.Run(DepthwiseConv3dKernels.ForwardRows, (long)s.N * s.Cout * s.OD * s.OH, x.View, weight.View, bias, y.View, s, hasBias);
+
+        public void InputGrad(Tensor dy, Tensor weight, Conv3dShape s, Tensor dx, int accumulate)
         {
-            device.Run(DepthwiseConv3dKernels.BackwardInput, dx.Length, dy.View, weight.View, dx.View, s, accumulate);
-            return dx;
+            var (left, right) = DepthwiseGradPadding(s);
+            using var dyp = PadW(dy, left, right);
+            dy.Device.Run(DepthwiseConv3dKernels.BackwardInputRows, (long)s.N * s.Cin * s.D * s.H, dyp.View, weight.View, dx.View,
+                s, left, left + s.OW + right, accumulate);
         }
-        var (left, right) = DepthwiseGradPadding(s);
-        using var dyp = PadW(dy, left, right);
-        device.Run(DepthwiseConv3dKernels.BackwardInputRows, (long)s.N * s.Cin * s.D * s.H, dyp.View, weight.View, dx.View,
-            s, left, left + s.OW + right, accumulate);
-        return dx;
+
+        public void WeightGrad(Tensor x, Tensor dy, Tensor dw, Conv3dShape s)
+        {
+            var device = x.Device;
+            // Whole channels per item when there are enough of them for every thread; split rows otherwise.
+            int rows = s.N * s.OD * s.OH, taps = s.KernelVolume;
+            int splits = Math.Clamp((4 * device.MaxThreads + s.Cout - 1) / s.Cout, 1, rows);
+            using var partials = splits > 1 ? Tensor.Empty(device, (long)s.Cout * taps * splits) : null;
+            device.Run(DepthwiseConv3dKernels.BackwardWeightRows, (long)s.Cout * splits, x.View, dy.View, (partials ?? dw).View, s, splits);
+            if (partials != null)
+                device.Run(ReductionKernels.SumRows, (long)s.Cout * taps, partials.View, dw.View, s.Cout * taps, splits, 1f);
+        }
+    }
+
+    /// <summary>One output (input) voxel per thread; the weight gradient reduces blocks of voxels per group of taps.</summary>
+    private sealed class CudaSimtDepthwise : IDepthwiseKernels
+    {
+        public void Forward(Tensor x, Tensor weight, ArrayView<float> bias, Tensor y, Conv3dShape s, int hasBias) =>
+            x.Device.Run(DepthwiseConv3dKernels.Forward, y.Length, x.View, weight.View, bias, y.View, s, hasBias);
+
+        public void InputGrad(Tensor dy, Tensor weight, Conv3dShape s, Tensor dx, int accumulate) =>
+            dy.Device.Run(DepthwiseConv3dKernels.BackwardInput, dx.Length, dy.View, weight.View, dx.View, s, accumulate);
+
+        public void WeightGrad(Tensor x, Tensor dy, Tensor dw, Conv3dShape s)
+        {
+            var device = x.Device;
+            // Enough groups to fill the GPU (8 per multiprocessor), each split at least one block of voxels.
+            int kwBlocks = (s.KW + DepthwiseConv3dKernels.TapsPerGroup - 1) / DepthwiseConv3dKernels.TapsPerGroup;
+            int items = s.Cout * s.KD * s.KH * kwBlocks, taps = s.KernelVolume;
+            long voxels = (long)s.N * s.OutSpatial;
+            int wanted = (device.Accelerator.NumMultiprocessors * 8 + items - 1) / items;
+            int splits = (int)Math.Clamp(Math.Min(wanted, (voxels + DepthwiseConv3dKernels.BlockSize - 1) / DepthwiseConv3dKernels.BlockSize), 1, 1024);
+            using var partials = splits > 1 ? Tensor.Empty(device, (long)s.Cout * taps * splits) : null;
+            device.Launch(DepthwiseConv3dKernels.BackwardWeightBlocks, new KernelConfig(items * splits, DepthwiseConv3dKernels.BlockSize),
+                x.View, dy.View, (partials ?? dw).View, s, splits);
+            if (partials != null)
+                device.Run(ReductionKernels.SumRows, (long)s.Cout * taps, partials.View, dw.View, s.Cout * taps, splits, 1f);
+        }
     }
 
     /// <summary>
@@ -85,41 +145,6 @@ public static partial class Ops
     /// </summary>
     public static (int Left, int Right) DepthwiseGradPadding(Conv3dShape s) =>
         (Math.Max(0, (s.KW - 1 - s.PW + s.SW - 1) / s.SW), Math.Max(0, (s.W - 1 + s.PW) / s.SW - s.OW + 1));
-
-    /// <summary>dL/dW (C, 1, KD, KH, KW) of the depthwise convolution: partial sums, then SumRows over the splits.</summary>
-    private static Tensor DepthwiseConv3dWeightGrad(Tensor x, Tensor dy, Tensor weight, Conv3dShape s)
-    {
-        var device = x.Device;
-        var dw = Autograd.NewGradFor(weight);  // (C, 1, KD, KH, KW); collapsing unit axes keeps the filter's size
-        int taps = s.KernelVolume;
-        int splits;
-        if (device.UseBarrierKernels)
-        {
-            // Enough groups to fill the GPU (8 per multiprocessor), each split at least one block of voxels.
-            int kwBlocks = (s.KW + DepthwiseConv3dKernels.TapsPerGroup - 1) / DepthwiseConv3dKernels.TapsPerGroup;
-            int items = s.Cout * s.KD * s.KH * kwBlocks;
-            long voxels = (long)s.N * s.OutSpatial;
-            int wanted = (device.Accelerator.NumMultiprocessors * 8 + items - 1) / items;
-            splits = (int)Math.Clamp(Math.Min(wanted, (voxels + DepthwiseConv3dKernels.BlockSize - 1) / DepthwiseConv3dKernels.BlockSize), 1, 1024);
-            using var partials = splits > 1 ? Tensor.Empty(device, (long)s.Cout * taps * splits) : null;
-            device.Kernels.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dShape, int>(DepthwiseConv3dKernels.BackwardWeightBlocks)(
-                device.Stream, new KernelConfig(items * splits, DepthwiseConv3dKernels.BlockSize),
-                x.View, dy.View, (partials ?? dw).View, s, splits);
-            if (partials != null)
-                device.Run(ReductionKernels.SumRows, (long)s.Cout * taps, partials.View, dw.View, s.Cout * taps, splits, 1f);
-        }
-        else
-        {
-            // Whole channels per item when there are enough of them for every thread; split rows otherwise.
-            int rows = s.N * s.OD * s.OH;
-            splits = Math.Clamp((4 * device.MaxThreads + s.Cout - 1) / s.Cout, 1, rows);
-            using var partials = splits > 1 ? Tensor.Empty(device, (long)s.Cout * taps * splits) : null;
-            device.Run(DepthwiseConv3dKernels.BackwardWeightRows, (long)s.Cout * splits, x.View, dy.View, (partials ?? dw).View, s, splits);
-            if (partials != null)
-                device.Run(ReductionKernels.SumRows, (long)s.Cout * taps, partials.View, dw.View, s.Cout * taps, splits, 1f);
-        }
-        return dw;
-    }
 
     /// <summary>
     /// t viewed as rows of its last axis, padded with zeros along it (CPU path of the input gradient).

@@ -2,6 +2,7 @@ using ILGPU;
 using ILGPU.Runtime;
 using ILGpuNet.Kernels;
 using ILGpuNet.Tensors;
+using Device = ILGpuNet.Tensors.Device;
 
 namespace ILGpuNet.Layers;
 
@@ -108,23 +109,7 @@ public static partial class Ops
         float scale = 1f / n;
         var y = Tensor.Empty(device, 1);
         var w = (weight ?? x).View;
-        if (!device.UseBarrierKernels)
-        {
-            var plan = device.Plan(n / 4);
-            int threads = plan.Config.GridDim.X * plan.Config.GroupDim.X;
-            using var partials = Tensor.Empty(device, threads);
-            device.Kernels.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, int>(
-                LossKernels.PointLossThreads<TOp>)(device.Stream, plan.Config, x.View, t.View, w, partials.View, n, period, param, plan.Chunk);
-            device.Run(ReductionKernels.SumRows, 1, partials.View, y.View, 1, threads, scale);
-        }
-        else
-        {
-            int groups = (int)Math.Clamp((n / 4 + ReductionKernels.BlockSize - 1L) / ReductionKernels.BlockSize, 1, device.Accelerator.NumMultiprocessors * 4);
-            using var partials = Tensor.Empty(device, groups);
-            device.Kernels.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float>(
-                LossKernels.PointLossBlocks<TOp>)(device.Stream, new KernelConfig(groups, ReductionKernels.BlockSize), x.View, t.View, w, partials.View, n, period, param);
-            device.Run(ReductionKernels.SumRows, 1, partials.View, y.View, 1, groups, scale);
-        }
+        PointLossVariants.For(device).Forward<TOp>(device, x.View, t.View, w, y.View, n, period, param, scale);
         Autograd.Record(name, y, [x, t], dy =>
         {
             var dx = x.RequiresGrad ? Tensor.Empty(device, x.Shape) : null;
@@ -136,6 +121,42 @@ public static partial class Ops
             if (dt != null) Autograd.Accumulate(t, dt);
         });
         return y;
+    }
+
+    /// <summary>One family's forward of a point loss: partial sums of the terms, then their scaled total into y.</summary>
+    private interface IPointLossKernels
+    {
+        void Forward<TOp>(Device device, ArrayView<float> x, ArrayView<float> t, ArrayView<float> w, ArrayView<float> y,
+            int n, int period, float param, float scale) where TOp : struct, IPointLoss;
+    }
+
+    private static readonly KernelVariants<IPointLossKernels> PointLossVariants = new("point_loss",
+        (KernelFamily.Cpu, "PointLossThreads", new CpuPointLoss()),
+        (KernelFamily.CudaSimt, "PointLossBlocks", new CudaSimtPointLoss()));
+
+    private sealed class CpuPointLoss : IPointLossKernels
+    {
+        public void Forward<TOp>(Device device, ArrayView<float> x, ArrayView<float> t, ArrayView<float> w, ArrayView<float> y,
+            int n, int period, float param, float scale) where TOp : struct, IPointLoss
+        {
+            var plan = device.Plan(n / 4);
+            int threads = plan.Config.GridDim.X * plan.Config.GroupDim.X;
+            using var partials = Tensor.Empty(device, threads);
+            device.Launch(LossKernels.PointLossThreads<TOp>, plan.Config, x, t, w, partials.View, n, period, param, plan.Chunk);
+            device.Run(ReductionKernels.SumRows, 1, partials.View, y, 1, threads, scale);
+        }
+    }
+
+    private sealed class CudaSimtPointLoss : IPointLossKernels
+    {
+        public void Forward<TOp>(Device device, ArrayView<float> x, ArrayView<float> t, ArrayView<float> w, ArrayView<float> y,
+            int n, int period, float param, float scale) where TOp : struct, IPointLoss
+        {
+            int groups = (int)Math.Clamp((n / 4 + ReductionKernels.BlockSize - 1L) / ReductionKernels.BlockSize, 1, device.Accelerator.NumMultiprocessors * 4);
+            using var partials = Tensor.Empty(device, groups);
+            device.Launch(LossKernels.PointLossBlocks<TOp>, new KernelConfig(groups, ReductionKernels.BlockSize), x, t, w, partials.View, n, period, param);
+            device.Run(ReductionKernels.SumRows, 1, partials.View, y, 1, groups, scale);
+        }
     }
 
     private static void CheckLossDevices(string name, Tensor a, Tensor b, Tensor? c)

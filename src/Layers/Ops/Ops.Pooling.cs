@@ -26,21 +26,12 @@ public static partial class Ops
         int outputs = y.Elements;
         if (s.KernelVolume == 1)
         {
-            if (device.UseBarrierKernels) device.Run(PoolingKernels.Subsample, outputs, x.View, y.View, s);
-            else device.Run(PoolingKernels.SubsampleRows, (long)s.N * s.Cout * s.OD * s.OH, x.View, y.View, s);
+            var subsample = SubsampleVariants.For(device);
+            subsample.Forward(x, y, s);
             Autograd.Record("max_pool3d", y, [x], dy =>
             {
                 var dx = Tensor.Empty(device, x.Shape);
-                if (device.UseBarrierKernels)
-                {
-                    dx.Fill(0f);
-                    device.Run(PoolingKernels.SubsampleScatter, outputs, dy.View, dx.View, s);
-                }
-                else
-                {
-                    // CPU: one pass over dx by rows, zeros and scattered dy written together.
-                    device.Run(PoolingKernels.SubsampleBackwardRows, (long)s.N * s.Cin * s.D * s.H, dy.View, dx.View, s);
-                }
+                subsample.Backward(dy, dx, s);
                 Autograd.Accumulate(x, dx);
             });
             return y;
@@ -58,6 +49,22 @@ public static partial class Ops
         if (argmax != null) node!.Save(argmax);
         return y;
     }
+
+    /// <summary>Kernel-1 max pooling (a strided copy) and its backward (dy scattered into a zeroed dx), per family.</summary>
+    private sealed record SubsampleKernels(Action<Tensor, Tensor, Conv3dShape> Forward, Action<Tensor, Tensor, Conv3dShape> Backward);
+
+    private static readonly KernelVariants<SubsampleKernels> SubsampleVariants = new("max_pool3d.subsample",
+        (KernelFamily.Cpu, "SubsampleRows, SubsampleBackwardRows", new SubsampleKernels(
+            (x, y, s) => x.Device.Run(PoolingKernels.SubsampleRows, (long)s.N * s.Cout * s.OD * s.OH, x.View, y.View, s),
+            // One pass over dx by rows, zeros and scattered dy written together.
+            (dy, dx, s) => dx.Device.Run(PoolingKernels.SubsampleBackwardRows, (long)s.N * s.Cin * s.D * s.H, dy.View, dx.View, s))),
+        (KernelFamily.CudaSimt, "Subsample, SubsampleScatter", new SubsampleKernels(
+            (x, y, s) => x.Device.Run(PoolingKernels.Subsample, y.Length, x.View, y.View, s),
+            (dy, dx, s) =>
+            {
+                dx.Fill(0f);
+                dx.Device.Run(PoolingKernels.SubsampleScatter, dy.Length, dy.View, dx.View, s);
+            })));
 
     /// <summary>MaxPool3d with a cubic window; the stride defaults to the kernel size, as in PyTorch.</summary>
     public static Tensor MaxPool3d(Tensor x, int kernel, int? stride = null, int padding = 0)

@@ -152,17 +152,26 @@ public static partial class Ops
         int units = inner % 4 == 0 ? inner / 4 : inner;
         int writeDx = dx != null ? 1 : 0;
         var dxView = (dx ?? dy).View;  // not written when writeDx is 0
-        if (!device.UseBarrierKernels)
+        return ScaleBackwardVariants.For(device)(x, s, dy, dxView, writeDx, rows, inner, units, single);
+    }
+
+    private delegate (Tensor Partials, int Splits) ScaleBackwardKernels(Tensor x, Tensor s, Tensor dy, ArrayView<float> dx, int writeDx,
+        int rows, int inner, int units, Tensor? single);
+
+    private static readonly KernelVariants<ScaleBackwardKernels> ScaleBackwardVariants = new("channel_scale.backward",
+        (KernelFamily.Cpu, "ScaleBackwardThreads", (x, s, dy, dx, writeDx, rows, inner, units, single) =>
         {
+            var device = x.Device;
             // Enough items for every thread, each a long contiguous slice of a row.
             int splits = Math.Max(1, Math.Min(units, (device.MaxThreads + rows - 1) / rows));
             var partials = splits == 1 && single != null ? single : Tensor.Empty(device, (long)rows * splits);
-            device.Run(ChannelScaleKernels.ScaleBackwardThreads, (long)rows * splits, x.View, s.View, dy.View, dxView, partials.View,
+            device.Run(ChannelScaleKernels.ScaleBackwardThreads, (long)rows * splits, x.View, s.View, dy.View, dx, partials.View,
                 rows, inner, splits, writeDx);
             return (partials, splits);
-        }
-        else
+        }),
+        (KernelFamily.CudaSimt, "ScaleBackwardWarps", (x, s, dy, dx, writeDx, rows, inner, units, single) =>
         {
+            var device = x.Device;
             // One warp per (row, slice): about 64 warps per multiprocessor in all (full occupancy with
             // 256-thread groups), each slice at least two Float4s per lane.
             int warp = device.Accelerator.WarpSize, group = ReductionKernels.BlockSize, warpsPerGroup = group / warp;
@@ -171,9 +180,8 @@ public static partial class Ops
             int items = rows * splits;
             int groups = Math.Max(1, Math.Min((items + warpsPerGroup - 1) / warpsPerGroup, sms * 8));
             var partials = splits == 1 && single != null ? single : Tensor.Empty(device, items);
-            device.Kernels.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(ChannelScaleKernels.ScaleBackwardWarps)(
-                device.Stream, new KernelConfig(groups, group), x.View, s.View, dy.View, dxView, partials.View, rows, inner, splits, writeDx);
+            device.Launch(ChannelScaleKernels.ScaleBackwardWarps, new KernelConfig(groups, group), x.View, s.View, dy.View, dx, partials.View,
+                rows, inner, splits, writeDx);
             return (partials, splits);
-        }
-    }
+        }));
 }

@@ -55,19 +55,19 @@ public static class GradClip
         var device = flat.Device;
         var norm = Tensor.Empty(device, 1);
         var coefficient = Tensor.Empty(device, 1);
-        using var partials = SquaredNormPartials(flat.Grads, device);
+        using var partials = SquaredNormPartials.For(device)(flat.Grads, device);
         device.Run(OptimizerKernels.ClipCoefficient, 1, partials.View, norm.View, coefficient.View, (int)partials.Length, maxNorm);
         return (norm, coefficient);
     }
 
     /// <summary>Partial sums of squares whose total is the squared norm: CUDA's block reduction, or one Float4 pass per CPU thread.</summary>
-    private static Tensor SquaredNormPartials(Tensor x, Device device)
-    {
-        if (device.UseBarrierKernels) return Reductions.SumPartials<SquareOp>(x.View, device);
-        var plan = device.Plan(x.Length / 4);
-        var partials = Tensor.Empty(device, plan.Config.GridDim.X * plan.Config.GroupDim.X);
-        device.Kernels.Load<ArrayView<float>, ArrayView<float>, int, int>(OptimizerKernels.SquaredNormPartials)(
-            device.Stream, plan.Config, x.View, partials.View, (int)x.Length, plan.Chunk);
-        return partials;
-    }
+    private static readonly KernelVariants<Func<Tensor, Device, Tensor>> SquaredNormPartials = new("clip_grad_norm.squared_norm",
+        (KernelFamily.Cpu, "SquaredNormPartials", (x, device) =>
+        {
+            var plan = device.Plan(x.Length / 4);
+            var partials = Tensor.Empty(device, plan.Config.GridDim.X * plan.Config.GroupDim.X);
+            device.Launch(OptimizerKernels.SquaredNormPartials, plan.Config, x.View, partials.View, (int)x.Length, plan.Chunk);
+            return partials;
+        }),
+        (KernelFamily.CudaSimt, "SumBlocks<SquareOp>", (x, device) => Reductions.SumPartials<SquareOp>(x.View, device)));
 }
