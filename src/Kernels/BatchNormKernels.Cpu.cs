@@ -14,7 +14,7 @@ public static partial class BatchNormKernels
     /// then its running mean) and merged into Moments.
     /// </summary>
     [Kernel]
-    public static unsafe void StatsThreads(ArrayView<float> x, ArrayView<float> partials, ArrayView<float> stats, ArrayView<float> runningMean,
+    public static unsafe void StatsCpu(ArrayView<float> x, ArrayView<float> partials, ArrayView<float> stats, ArrayView<float> runningMean,
         ArrayView<float> runningVar, ArrayView<float> batchesTracked, ArrayView<int> arrivals, BatchNormShape shape, BatchNormReduce reduce, int chunk)
     {
         int splits = reduce.Splits;
@@ -71,10 +71,10 @@ public static partial class BatchNormKernels
     }
 
     /// <summary>
-    /// CPU: y = branch[n] * act(z) (+ residual), as <see cref="Forward{TAct}"/>. Items: (sample, channel) rows.
+    /// CPU: y = branch[n] * act(z) (+ residual), as <see cref="ForwardCuda{TAct}"/>. Items: (sample, channel) rows.
     /// </summary>
     [Kernel]
-    public static unsafe void ForwardRows<TAct>(ArrayView<float> x, ArrayView<float> stats, ArrayView<float> gamma, ArrayView<float> beta,
+    public static unsafe void ForwardCpu<TAct>(ArrayView<float> x, ArrayView<float> stats, ArrayView<float> gamma, ArrayView<float> beta,
         ArrayView<float> residual, ArrayView<float> branchScale, ArrayView<float> y, BatchNormShape shape, int chunk)
         where TAct : struct, IUnaryOp
     {
@@ -110,14 +110,14 @@ public static partial class BatchNormKernels
     }
 
     /// <summary>
-    /// CPU: backward sums partials, items as in <see cref="StatsThreads"/>: partials = [sum g; sum g * (x - mean)]
+    /// CPU: backward sums partials, items as in <see cref="StatsCpu"/>: partials = [sum g; sum g * (x - mean)]
     /// with g = act'(z) * branch[n] * dy, z recomputed from x. One read of x and dy; block sums are added
     /// to the item's totals every BlockLength values so long channels keep their precision. With storeG
-    /// it also writes g (into dx's buffer) for <see cref="BackwardInputFromG"/>: on the CPU the activation's
+    /// it also writes g (into dx's buffer) for <see cref="BackwardInputFromGCpu"/>: on the CPU the activation's
     /// derivative (an exp) costs more than the extra write and read, on CUDA it does not (no store there).
     /// </summary>
     [Kernel]
-    public static unsafe void BackwardSumsThreads<TAct>(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> stats, ArrayView<float> gamma,
+    public static unsafe void BackwardSumsCpu<TAct>(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> stats, ArrayView<float> gamma,
         ArrayView<float> beta, ArrayView<float> branchScale, ArrayView<float> partials, ArrayView<float> gOut, ArrayView<float> dgamma,
         ArrayView<float> dbeta, ArrayView<int> arrivals, BatchNormShape shape, BatchNormReduce reduce, int chunk)
         where TAct : struct, IUnaryOp
@@ -186,13 +186,13 @@ public static partial class BatchNormKernels
     }
 
     /// <summary>
-    /// CPU, SiLU without residual or branch scale: <see cref="BackwardSumsThreads{TAct}"/> with the sigmoid
+    /// CPU, SiLU without residual or branch scale: <see cref="BackwardSumsCpu{TAct}"/> with the sigmoid
     /// taken from the forward's output, s = y / z, instead of an exp per value (an exp costs the CPU
     /// accelerator about five times a pass over memory, a division almost nothing). z is recomputed exactly as
     /// the forward computed it; where |z| is too small for y to carry s (y = z s underflows), s = 1/2, its limit.
     /// </summary>
     [Kernel]
-    public static unsafe void BackwardSumsSiluFromOutput(ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> stats,
+    public static unsafe void BackwardSumsSiluFromOutputCpu(ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> stats,
         ArrayView<float> gamma, ArrayView<float> beta, ArrayView<float> partials, ArrayView<float> gOut, ArrayView<float> dgamma,
         ArrayView<float> dbeta, ArrayView<int> arrivals, BatchNormShape shape, BatchNormReduce reduce, int chunk)
     {
@@ -246,10 +246,10 @@ public static partial class BatchNormKernels
 
     /// <summary>
     /// CPU: dx = A * g + B * (x - mean) + C0 with g = act'(z) * branch[n] * dy recomputed from x, as
-    /// <see cref="BackwardInput{TAct}"/>. Items: (sample, channel) rows.
+    /// <see cref="BackwardInputCuda{TAct}"/>. Items: (sample, channel) rows.
     /// </summary>
     [Kernel]
-    public static unsafe void BackwardInputRows<TAct>(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> stats, ArrayView<float> gamma,
+    public static unsafe void BackwardInputCpu<TAct>(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> stats, ArrayView<float> gamma,
         ArrayView<float> beta, ArrayView<float> coef, ArrayView<float> branchScale, ArrayView<float> dx, BatchNormShape shape, int chunk)
         where TAct : struct, IUnaryOp
     {
@@ -282,11 +282,11 @@ public static partial class BatchNormKernels
 
     /// <summary>
     /// CPU: dx = A * g + B * (x - mean) + C0 where g (act'(z) * branch * dy) already sits in dx's buffer, written
-    /// there by the sums pass (<see cref="BackwardSumsThreads{TAct}"/> with storeG): the CPU path of fused
+    /// there by the sums pass (<see cref="BackwardSumsCpu{TAct}"/> with storeG): the CPU path of fused
     /// activations. Items: (sample, channel) rows.
     /// </summary>
     [Kernel]
-    public static unsafe void BackwardInputFromG(ArrayView<float> x, ArrayView<float> stats, ArrayView<float> coef, ArrayView<float> dx,
+    public static unsafe void BackwardInputFromGCpu(ArrayView<float> x, ArrayView<float> stats, ArrayView<float> coef, ArrayView<float> dx,
         BatchNormShape shape, int chunk)
     {
         int rows = shape.Rows, spatial = shape.Spatial, channels = shape.Channels;

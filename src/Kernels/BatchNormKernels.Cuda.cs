@@ -18,7 +18,7 @@ public static partial class BatchNormKernels
     /// partials = [count; mean; M2], channels * splits each. Launch GroupSize threads per group.
     /// </summary>
     [Kernel(UsesBarriers = true)]
-    public static void StatsBlocks(ArrayView<float> x, ArrayView<float> partials, ArrayView<float> stats, ArrayView<float> runningMean,
+    public static void StatsCuda(ArrayView<float> x, ArrayView<float> partials, ArrayView<float> stats, ArrayView<float> runningMean,
         ArrayView<float> runningVar, ArrayView<float> batchesTracked, ArrayView<int> arrivals, BatchNormShape shape, BatchNormReduce reduce)
     {
         int splits = reduce.Splits;
@@ -90,12 +90,12 @@ public static partial class BatchNormKernels
     }
 
     /// <summary>
-    /// CUDA: backward sums partials, groups as in <see cref="StatsBlocks"/>: partials = [sum g; sum g * (x - mean)],
+    /// CUDA: backward sums partials, groups as in <see cref="StatsCuda"/>: partials = [sum g; sum g * (x - mean)],
     /// g = act'(z) * branch[n] * dy with z recomputed from x; block sums flushed into per-thread totals every
     /// ThreadBlockSteps values, then a shared-memory tree. Launch GroupSize threads per group.
     /// </summary>
     [Kernel(UsesBarriers = true)]
-    public static void BackwardSumsBlocks<TAct>(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> stats, ArrayView<float> gamma,
+    public static void BackwardSumsCuda<TAct>(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> stats, ArrayView<float> gamma,
         ArrayView<float> beta, ArrayView<float> branchScale, ArrayView<float> partials, ArrayView<float> dgamma, ArrayView<float> dbeta,
         ArrayView<int> arrivals, BatchNormShape shape, BatchNormReduce reduce)
         where TAct : struct, IUnaryOp

@@ -53,7 +53,7 @@ public struct BatchNormReduce
 /// dx = A * g + B * (x - mean) + C0 coefficients and dgamma/dbeta, then the apply pass (read x and dy, write dx).
 /// Per-channel tables: stats = [mean (C); invstd (C)], coef = [A (C); B (C); C0 (C)]. On the CPU
 /// accelerator a fused activation's g is stored by the sums pass and read back by the dx pass
-/// (BackwardInputFromG): there the exp costs more than a pass over memory.
+/// (BackwardInputFromGCpu): there the exp costs more than a pass over memory.
 /// The apply passes here serve CUDA (chunk 1: a coalesced grid-stride loop, Float4s when Spatial % 4 == 0);
 /// the CPU accelerator runs pointer siblings over whole (sample, channel) rows (BatchNormKernels.Cpu.cs).
 /// </summary>
@@ -153,7 +153,7 @@ public static partial class BatchNormKernels
     /// <paramref name="residual"/> and <paramref name="branchScale"/> are read only when their flag is set.
     /// </summary>
     [Kernel]
-    public static void Forward<TAct>(ArrayView<float> x, ArrayView<float> stats, ArrayView<float> gamma, ArrayView<float> beta,
+    public static void ForwardCuda<TAct>(ArrayView<float> x, ArrayView<float> stats, ArrayView<float> gamma, ArrayView<float> beta,
         ArrayView<float> residual, ArrayView<float> branchScale, ArrayView<float> y, BatchNormShape shape, int chunk)
         where TAct : struct, IUnaryOp
     {
@@ -216,10 +216,10 @@ public static partial class BatchNormKernels
 
     /// <summary>
     /// dx = A * g + B * (x - mean) + C0 with g = act'(z) * branch[n] * dy, z recomputed from x (coef:
-    /// BackwardFinalize). Items as in <see cref="Forward{TAct}"/>.
+    /// BackwardFinalize). Items as in <see cref="ForwardCuda{TAct}"/>.
     /// </summary>
     [Kernel]
-    public static void BackwardInput<TAct>(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> stats, ArrayView<float> gamma,
+    public static void BackwardInputCuda<TAct>(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> stats, ArrayView<float> gamma,
         ArrayView<float> beta, ArrayView<float> coef, ArrayView<float> branchScale, ArrayView<float> dx, BatchNormShape shape, int chunk)
         where TAct : struct, IUnaryOp
     {

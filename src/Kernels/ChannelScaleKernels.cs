@@ -62,7 +62,7 @@ public static class ChannelScaleKernels
     /// <paramref name="writeDx"/> is 1) and partials[g] = sum over the slice of dy * x.
     /// </summary>
     [Kernel]
-    public static void ScaleBackwardThreads(ArrayView<float> x, ArrayView<float> s, ArrayView<float> dy, ArrayView<float> dx,
+    public static void ScaleBackwardCpu(ArrayView<float> x, ArrayView<float> s, ArrayView<float> dy, ArrayView<float> dx,
         ArrayView<float> partials, int rows, int inner, int splits, int writeDx, int chunk)
     {
         int items = rows * splits;
@@ -106,12 +106,12 @@ public static class ChannelScaleKernels
     }
 
     /// <summary>
-    /// CUDA: the same items and partials as <see cref="ScaleBackwardThreads"/>, one warp per item (grid
+    /// CUDA: the same items and partials as <see cref="ScaleBackwardCpu"/>, one warp per item (grid
     /// stride over items by warps), lanes striding over the slice, a shuffle reduction at the end.
     /// Launch with groups of a multiple of the warp size.
     /// </summary>
     [Kernel(UsesBarriers = true)]
-    public static void ScaleBackwardWarps(ArrayView<float> x, ArrayView<float> s, ArrayView<float> dy, ArrayView<float> dx,
+    public static void ScaleBackwardCuda(ArrayView<float> x, ArrayView<float> s, ArrayView<float> dy, ArrayView<float> dx,
         ArrayView<float> partials, int rows, int inner, int splits, int writeDx)
     {
         int lanes = Warp.WarpSize, lane = Warp.LaneIdx;

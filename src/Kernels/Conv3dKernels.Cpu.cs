@@ -30,7 +30,7 @@ public static partial class Conv3dKernels
     /// </summary>
     [Kernel]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void ForwardBlocked(ArrayView<float> xp, ArrayView<float> w, ArrayView<float> bias, ArrayView<float> y,
+    public static unsafe void ForwardCpu(ArrayView<float> xp, ArrayView<float> w, ArrayView<float> bias, ArrayView<float> y,
         Conv3dShape s, int hasBias, int chunk)
     {
         int cinPg = s.Cin / s.Groups, coutPg = s.Cout / s.Groups;
@@ -97,7 +97,7 @@ public static partial class Conv3dKernels
     /// <summary>
     /// CPU weight gradient, split over the reduction: partials[split] (Cout x K, the layout of W) = the
     /// sum over this split's output rows (n, od, oh) of dY x im2col(xp)^T, xp the padded input of
-    /// <see cref="ForwardBlocked"/>. Items: splits (one per thread); split s covers output rows
+    /// <see cref="ForwardCpu"/>. Items: splits (one per thread); split s covers output rows
     /// [R*s/splits, R*(s+1)/splits) of the R = N*OD*OH rows. The rows are walked in chunks of
     /// <paramref name="rowsPerChunk"/> that stay in cache while every block of 4 output channels x 4
     /// taps (K flattened, so no tap is wasted on a kernel width that is not a multiple of 4) adds its
@@ -105,7 +105,7 @@ public static partial class Conv3dKernels
     /// </summary>
     [Kernel]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void WeightGradBlocked(ArrayView<float> xp, ArrayView<float> dy, ArrayView<float> partials,
+    public static unsafe void WeightGradCpu(ArrayView<float> xp, ArrayView<float> dy, ArrayView<float> partials,
         Conv3dShape s, int splits, int rowsPerChunk, int chunk)
     {
         int cinPg = s.Cin / s.Groups, coutPg = s.Cout / s.Groups;

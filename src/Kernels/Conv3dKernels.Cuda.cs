@@ -36,7 +36,7 @@ public static partial class Conv3dKernels
     /// x and w are unpadded NCDHW / (Cout, Cin/G, KD, KH, KW); bias is read when hasBias != 0.
     /// </summary>
     [Kernel(UsesBarriers = true)]
-    public static void ForwardTiled(ArrayView<float> x, ArrayView<float> w, ArrayView<float> bias, ArrayView<float> y, Conv3dShape s, int hasBias)
+    public static void ForwardCuda(ArrayView<float> x, ArrayView<float> w, ArrayView<float> bias, ArrayView<float> y, Conv3dShape s, int hasBias)
     {
         var sa4 = SharedMemory.Allocate<Float4>(2 * ABuf4);
         var sb4 = SharedMemory.Allocate<Float4>(2 * BBuf4);
@@ -341,7 +341,7 @@ public static partial class Conv3dKernels
     /// order into dw (<see cref="SumTileSplits"/>); with one, partials is dw.
     /// </summary>
     [Kernel(UsesBarriers = true)]
-    public static void WeightGradTiled(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> partials, ArrayView<float> dw,
+    public static void WeightGradCuda(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> partials, ArrayView<float> dw,
         ArrayView<int> arrivals, Conv3dShape s, int splits)
     {
         var sa4 = SharedMemory.Allocate<Float4>(2 * ABuf4);
@@ -636,7 +636,7 @@ public static partial class Conv3dKernels
     /// <summary>
     /// The last of a tile's splits to finish (a counter per tile and group, arrivals[1 + tile]; arrivals[0] belongs to
     /// Work.ArrivesLast) adds the tile's partials over the splits in order into dw: the weight gradient without a
-    /// separate SumPartials launch. Thread t walks tap column n0 + t (coalesced), for the tile's 64 channels.
+    /// separate launch to add them. Thread t walks tap column n0 + t (coalesced), for the tile's 64 channels.
     /// </summary>
     private static void SumTileSplits(ArrayView<float> partials, ArrayView<float> dw, ArrayView<int> arrivals, Conv3dShape s, int splits,
         int g, int m0, int n0, int coutPg, int kdim)

@@ -7,13 +7,13 @@ namespace ILGpuNet.Kernels;
 /// as implicit GEMMs per group: Y (Cout/G x voxels) = W (Cout/G x K) * im2col(x) (K x voxels) with
 /// K = Cin/G * KD*KH*KW, and dW (Cout/G x K) = dY * im2col(x)^T summed over N x output voxels.
 /// <list type="bullet">
-/// <item>CUDA (Conv3dKernels.Cuda.cs): <see cref="ForwardTiled"/> and <see cref="WeightGradTiled"/> gather
+/// <item>CUDA (Conv3dKernels.Cuda.cs): <see cref="ForwardCuda"/> and <see cref="WeightGradCuda"/> gather
 /// im2col on the fly into double-buffered shared tiles (64 x 256 output tile, 8 x 8 per thread).</item>
-/// <item>CPU accelerator (Conv3dKernels.Cpu.cs): <see cref="ForwardBlocked"/> and
-/// <see cref="WeightGradBlocked"/>, barrier-free 4 x 4 register blocks over a zero-padded input copy.</item>
+/// <item>CPU accelerator (Conv3dKernels.Cpu.cs): <see cref="ForwardCpu"/> and
+/// <see cref="WeightGradCpu"/>, barrier-free 4 x 4 register blocks over a zero-padded input copy.</item>
 /// <item>Both (this file): <see cref="Spread"/> pads (forward, CPU) or dilates and pads (input gradient)
 /// a volume, <see cref="PackTransposed"/> turns W into the filter of the transposed convolution, and
-/// <see cref="SumPartials"/> adds the weight-gradient splits in a fixed order (deterministic).</item>
+/// ReductionKernels.SumRows adds the weight-gradient splits in a fixed order (deterministic).</item>
 /// </list>
 /// The input gradient of a general convolution is the forward kernel run on the dilated, padded dY
 /// with the transposed, flipped filter (stride 1, no padding). 1x1x1 stride-1 convolutions never come
@@ -74,22 +74,6 @@ public static partial class Conv3dKernels
                 int ci = r % cinPg, gco = r / cinPg;  // gco = g * coutPg + co
                 int g = gco / coutPg, co = gco - g * coutPg;
                 wt[i] = w[((g * cinPg + ci) * coutPg + co) * kvol + kvol - 1 - k];
-            }
-        }
-    }
-
-    /// <summary>y[i] = sum over s of partials[s * length + i], s ascending (a fixed order: deterministic).</summary>
-    [Kernel]
-    public static void SumPartials(ArrayView<float> partials, ArrayView<float> y, int length, int splits, int chunk)
-    {
-        for (var work = Work.Ranges(length, chunk); work.Next();)
-        {
-            int start = work.Start, end = work.End;
-            for (int i = start; i < end; i++)
-            {
-                float acc = 0f;
-                for (int s = 0; s < splits; s++) acc += partials[s * length + i];
-                y[i] = acc;
             }
         }
     }

@@ -12,7 +12,7 @@ public static partial class DepthwiseConv3dKernels
     /// Items: rows.
     /// </summary>
     [Kernel]
-    public static unsafe void PadRows(ArrayView<float> x, ArrayView<float> xp, int rows, int width, int left, int right, int chunk)
+    public static unsafe void PadRowsCpu(ArrayView<float> x, ArrayView<float> xp, int rows, int width, int left, int right, int chunk)
     {
         int padded = left + width + right;
         fixed (float* source = &x[0])
@@ -41,7 +41,7 @@ public static partial class DepthwiseConv3dKernels
     /// whose taps all lie inside the input row, then the few border outputs with clipped tap ranges.
     /// </summary>
     [Kernel]
-    public static unsafe void ForwardRows(ArrayView<float> x, ArrayView<float> weight, ArrayView<float> bias, ArrayView<float> y,
+    public static unsafe void ForwardCpu(ArrayView<float> x, ArrayView<float> weight, ArrayView<float> bias, ArrayView<float> y,
         Conv3dShape s, int hasBias, int chunk)
     {
         int rows = s.N * s.Cout * s.OD * s.OH;
@@ -97,7 +97,7 @@ public static partial class DepthwiseConv3dKernels
     /// <paramref name="accumulate"/> the sums are added to dx (an existing gradient) instead of replacing it.
     /// </summary>
     [Kernel]
-    public static unsafe void BackwardInputRows(ArrayView<float> dyp, ArrayView<float> weight, ArrayView<float> dx,
+    public static unsafe void BackwardInputCpu(ArrayView<float> dyp, ArrayView<float> weight, ArrayView<float> dx,
         Conv3dShape s, int left, int pitch, int accumulate, int chunk)
     {
         int rows = s.N * s.Cin * s.D * s.H;
@@ -157,10 +157,10 @@ public static partial class DepthwiseConv3dKernels
     /// rows (n, od, oh), contiguous in that order, for every tap, into
     /// partials[(c * KD*KH*KW + tap) * splits + split] (ReductionKernels.SumRows then adds the splits;
     /// with one split the partials are the gradient). Interior and border outputs as in
-    /// <see cref="ForwardRows"/>.
+    /// <see cref="ForwardCpu"/>.
     /// </summary>
     [Kernel]
-    public static unsafe void BackwardWeightRows(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> partials,
+    public static unsafe void BackwardWeightCpu(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> partials,
         Conv3dShape s, int splits, int chunk)
     {
         int items = s.Cout * splits;

@@ -12,7 +12,7 @@ public static partial class DepthwiseConv3dKernels
     /// ranges are computed once per voxel, so the tap loops carry no checks.
     /// </summary>
     [Kernel]
-    public static void Forward(ArrayView<float> x, ArrayView<float> weight, ArrayView<float> bias, ArrayView<float> y,
+    public static void ForwardCuda(ArrayView<float> x, ArrayView<float> weight, ArrayView<float> bias, ArrayView<float> y,
         Conv3dShape s, int hasBias, int chunk)
     {
         int total = s.N * s.Cout * s.OD * s.OH * s.OW;
@@ -51,7 +51,7 @@ public static partial class DepthwiseConv3dKernels
     /// With <paramref name="accumulate"/> the sums are added to dx (an existing gradient).
     /// </summary>
     [Kernel]
-    public static void BackwardInput(ArrayView<float> dy, ArrayView<float> weight, ArrayView<float> dx, Conv3dShape s, int accumulate, int chunk)
+    public static void BackwardInputCuda(ArrayView<float> dy, ArrayView<float> weight, ArrayView<float> dx, Conv3dShape s, int accumulate, int chunk)
     {
         int total = s.N * s.Cin * s.D * s.H * s.W;
         int taps = s.KD * s.KH * s.KW, outVolume = s.OD * s.OH * s.OW;
@@ -102,7 +102,7 @@ public static partial class DepthwiseConv3dKernels
     /// partials[(c * KD*KH*KW + tap) * splits + split]. Launch with groups of <see cref="BlockSize"/>.
     /// </summary>
     [Kernel(UsesBarriers = true)]
-    public static void BackwardWeightBlocks(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> partials, Conv3dShape s, int splits)
+    public static void BackwardWeightCuda(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> partials, Conv3dShape s, int splits)
     {
         var shared = SharedMemory.Allocate<float>(TapsPerGroup * BlockSize);
         int kwBlocks = (s.KW + TapsPerGroup - 1) / TapsPerGroup;

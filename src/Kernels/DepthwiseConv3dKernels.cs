@@ -14,7 +14,7 @@ namespace ILGpuNet.Kernels;
 /// slower than a pointer in a saxpy loop). Along W a row splits into interior outputs (a check-free
 /// strided correlation with the taps in locals) and a few border outputs with clipped tap ranges; the
 /// D and H borders cost nothing because the valid tap ranges are computed once per row. The input
-/// gradient reads dy padded along W (<see cref="PadRows"/>), which keeps its stride phases check-free.
+/// gradient reads dy padded along W (<see cref="PadRowsCpu"/>), which keeps its stride phases check-free.
 /// </para>
 /// <para>
 /// Every reduction has a fixed owner and order (no atomics), so results are bitwise repeatable.
@@ -22,7 +22,7 @@ namespace ILGpuNet.Kernels;
 /// </summary>
 public static partial class DepthwiseConv3dKernels
 {
-    /// <summary>Threads per group of <see cref="BackwardWeightBlocks"/>.</summary>
+    /// <summary>Threads per group of <see cref="BackwardWeightCuda"/>.</summary>
     public const int BlockSize = 256;
 
     /// <summary>Taps along W that one group (CUDA) reduces at once; wider filters take several groups.</summary>

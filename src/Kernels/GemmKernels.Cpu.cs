@@ -5,7 +5,7 @@ namespace ILGpuNet.Kernels;
 
 public static partial class GemmKernels
 {
-    /// <summary>Rows and columns of C per work unit of <see cref="GemmBlocked"/>.</summary>
+    /// <summary>Rows and columns of C per work unit of <see cref="GemmCpu"/>.</summary>
     public const int BlockedTile = 8;
 
     /// <summary>
@@ -21,7 +21,7 @@ public static partial class GemmKernels
     /// Launch with <see cref="GemmLaunch.Blocked"/>.
     /// </summary>
     [Kernel]
-    public static void GemmBlocked(
+    public static void GemmCpu(
         ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
         int m, int n, int k, int lda, int ldb, int ldc,
         int ops, float alpha, float beta, LongIndex3D batchStrides, int chunk)
@@ -37,14 +37,14 @@ public static partial class GemmKernels
     }
 
     /// <summary>
-    /// <see cref="GemmBlocked"/> whose product is a sum over <see cref="GemmSum.Terms"/> pairs of operands:
+    /// <see cref="GemmCpu"/> whose product is a sum over <see cref="GemmSum.Terms"/> pairs of operands:
     /// C = alpha * sum_t op(A_t) op(B_t) + beta * C, with A_t = A + t * TermStrideA and B_t = B + t * TermStrideB.
     /// Each 8 x 8 block of C adds its terms in order (C = alpha P_0 + beta C, then C += alpha P_t), so the result
     /// is bit for bit that of one GEMM launch per term, in one launch: a 1x1x1 convolution's weight gradient
     /// summed over the samples of a batch. Grid.Y still batches independent products (groups) by the Stride fields.
     /// </summary>
     [Kernel]
-    public static void GemmBlockedSum(
+    public static void GemmSumCpu(
         ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
         int m, int n, int k, int lda, int ldb, int ldc,
         int ops, float alpha, float beta, GemmSum sum, int chunk)
@@ -290,7 +290,7 @@ public static partial class GemmKernels
 }
 
 /// <summary>
-/// Operand strides of <see cref="GemmKernels.GemmBlockedSum"/>: per Grid.Y product (StrideA/B/C) and per summed
+/// Operand strides of <see cref="GemmKernels.GemmSumCpu"/>: per Grid.Y product (StrideA/B/C) and per summed
 /// term (TermStrideA/B; C is shared by the terms).
 /// </summary>
 public struct GemmSum

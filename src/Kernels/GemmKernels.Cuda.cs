@@ -5,16 +5,16 @@ namespace ILGpuNet.Kernels;
 
 public static partial class GemmKernels
 {
-    /// <summary>Rows of C per group of <see cref="GemmTiled"/>.</summary>
+    /// <summary>Rows of C per group of <see cref="GemmCuda"/>.</summary>
     public const int TiledBlockM = 128;
 
-    /// <summary>Columns of C per group of <see cref="GemmTiled"/>.</summary>
+    /// <summary>Columns of C per group of <see cref="GemmCuda"/>.</summary>
     public const int TiledBlockN = 128;
 
-    /// <summary>Depth of one shared-memory tile of <see cref="GemmTiled"/>.</summary>
+    /// <summary>Depth of one shared-memory tile of <see cref="GemmCuda"/>.</summary>
     public const int TiledBlockK = 8;
 
-    /// <summary>Threads per group of <see cref="GemmTiled"/> (16 x 16, each computing 8 x 8 outputs).</summary>
+    /// <summary>Threads per group of <see cref="GemmCuda"/> (16 x 16, each computing 8 x 8 outputs).</summary>
     public const int TiledGroupSize = 256;
 
     // Shared tiles are stored k-major, [TiledBlockK][SRow] with 4 floats of padding per row, so that
@@ -34,7 +34,7 @@ public static partial class GemmKernels
     /// launch with <see cref="GemmLaunch.Tiled"/>.
     /// </summary>
     [Kernel(UsesBarriers = true)]
-    public static void GemmTiled(
+    public static void GemmCuda(
         ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
         int m, int n, int k, int lda, int ldb, int ldc,
         int ops, float alpha, float beta, LongIndex3D batchStrides)

@@ -4,13 +4,13 @@ namespace ILGpuNet.Kernels;
 
 public static partial class GemmKernels
 {
-    /// <summary>Columns of C per work unit of <see cref="GemmSkinny"/>.</summary>
+    /// <summary>Columns of C per work unit of <see cref="GemmSkinnyCpu"/>.</summary>
     public const int SkinnyColumns = 64;
 
     /// <summary>
     /// CPU accelerator GEMM for skinny products, m &lt; 8 or k &lt; 8 (a Linear layer at batch 1..7 and
     /// its backward: dx = dY W with m = batch, dW = dY^T x with k = batch), where the 8 x 8 register
-    /// blocks of <see cref="GemmBlocked"/> would compute up to eight rows to store one, or pay their set-up
+    /// blocks of <see cref="GemmCpu"/> would compute up to eight rows to store one, or pay their set-up
     /// for a depth of one. Work units: (row i of C, SkinnyColumns columns), row-major, chunked per thread
     /// (<see cref="Work"/>); Grid.Y = batch index. Rows of op(B) contiguous along n (B not transposed):
     /// C's row segment accumulates a * B row segment for each k (a streamed multiply-add); op(B) columns
@@ -19,7 +19,7 @@ public static partial class GemmKernels
     /// Launch with <see cref="GemmLaunch.Skinny"/>.
     /// </summary>
     [Kernel]
-    public static unsafe void GemmSkinny(
+    public static unsafe void GemmSkinnyCpu(
         ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
         int m, int n, int k, int lda, int ldb, int ldc,
         int ops, float alpha, float beta, LongIndex3D batchStrides, int chunk)

@@ -11,7 +11,7 @@ namespace ILGpuNet.Kernels;
 /// product i reads A, B and writes C at element offsets i * batchStrides.X / .Y / .Z (a stride may be
 /// 0, e.g. one weight matrix for every sample). Kernel parameters are capped by ILGPU's typed loaders
 /// (14), hence the packed ops and strides.
-/// <see cref="GemmTiled"/> is the CUDA kernel (shared memory + barriers), <see cref="GemmBlocked"/> the
+/// <see cref="GemmCuda"/> is the CUDA kernel (shared memory + barriers), <see cref="GemmCpu"/> the
 /// barrier-free CPU-accelerator kernel; <see cref="GemmLaunch"/> gives each one's launch.
 /// </summary>
 public static partial class GemmKernels

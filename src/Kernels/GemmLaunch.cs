@@ -7,9 +7,9 @@ namespace ILGpuNet.Kernels;
 /// How to launch one GEMM (<see cref="GemmKernels"/>): which kernel, its <see cref="KernelConfig"/> and
 /// the work split. <see cref="Skip"/>: nothing to launch (m, n or batchCount is 0).
 /// </summary>
-/// <param name="UseTiled">true: launch <see cref="GemmKernels.GemmTiled"/>; false: <see cref="GemmKernels.GemmBlocked"/>.</param>
+/// <param name="UseTiled">true: launch <see cref="GemmKernels.GemmCuda"/>; false: <see cref="GemmKernels.GemmCpu"/>.</param>
 /// <param name="Config">Grid and group dimensions for the launch.</param>
-/// <param name="Chunk">The <c>chunk</c> argument of <see cref="GemmKernels.GemmBlocked"/> (0 for the tiled kernel).</param>
+/// <param name="Chunk">The <c>chunk</c> argument of <see cref="GemmKernels.GemmCpu"/> (0 for the tiled kernel).</param>
 /// <param name="Skip">true when the product is empty and no kernel should run (if k == 0 the kernels do run: C = beta * C).</param>
 public readonly record struct GemmPlan(bool UseTiled, KernelConfig Config, int Chunk, bool Skip);
 
@@ -17,8 +17,8 @@ public readonly record struct GemmPlan(bool UseTiled, KernelConfig Config, int C
 public static class GemmLaunch
 {
     /// <summary>
-    /// Load <see cref="GemmKernels.GemmTiled"/> with this on CUDA:
-    /// <c>accelerator.LoadKernel&lt;...&gt;(GemmKernels.GemmTiled, GemmLaunch.TiledSpecialization)</c>.
+    /// Load <see cref="GemmKernels.GemmCuda"/> with this on CUDA:
+    /// <c>accelerator.LoadKernel&lt;...&gt;(GemmKernels.GemmCuda, GemmLaunch.TiledSpecialization)</c>.
     /// It emits <c>.maxntid 256 .minnctapersm 2</c>, so ptxas fits 2 groups per SM (128 registers):
     /// measured on an H100, 37-38.5 TFLOP/s at 4096^3 with it, 24 without (cuBLAS FP32: 51.6).
     /// Valid on any accelerator whose MaxNumThreadsPerGroup is at least 256.
@@ -54,7 +54,7 @@ public static class GemmLaunch
     }
 
     /// <summary>
-    /// Launch of <see cref="GemmKernels.GemmTiled"/>: grid (ceil(m/128) * ceil(n/128), batchCount),
+    /// Launch of <see cref="GemmKernels.GemmCuda"/>: grid (ceil(m/128) * ceil(n/128), batchCount),
     /// group <see cref="GemmKernels.TiledGroupSize"/> (256). Requires m, n, batchCount &gt; 0.
     /// </summary>
     public static KernelConfig Tiled(int m, int n, int batchCount = 1)
@@ -64,7 +64,7 @@ public static class GemmLaunch
     }
 
     /// <summary>
-    /// Launch of <see cref="GemmKernels.GemmBlocked"/>: grid (g, batchCount), group s, where g x s
+    /// Launch of <see cref="GemmKernels.GemmCpu"/>: grid (g, batchCount), group s, where g x s
     /// threads split each product: numMultiprocessors x maxGroupSize on the CPU accelerator (its
     /// MaxNumThreadsPerGroup, one group per multiprocessor), fewer when there are fewer 8 x 8 blocks;
     /// chunk = blocks per thread, so each thread gets one contiguous range. Requires m, n, batchCount &gt; 0.
@@ -80,11 +80,11 @@ public static class GemmLaunch
         return (new KernelConfig(new Index3D(grid, batchCount, 1), new Index3D(group, 1, 1)), chunk);
     }
 
-    /// <summary>Whether the CPU accelerator takes <see cref="GemmKernels.GemmSkinny"/> for this product (m or k below 8, k &gt; 0).</summary>
+    /// <summary>Whether the CPU accelerator takes <see cref="GemmKernels.GemmSkinnyCpu"/> for this product (m or k below 8, k &gt; 0).</summary>
     public static bool IsSkinny(int m, int k) => k > 0 && (m < GemmKernels.BlockedTile || k < GemmKernels.BlockedTile);
 
     /// <summary>
-    /// Launch of <see cref="GemmKernels.GemmSkinny"/>: grid (g, batchCount), group s as in <see cref="Blocked"/>,
+    /// Launch of <see cref="GemmKernels.GemmSkinnyCpu"/>: grid (g, batchCount), group s as in <see cref="Blocked"/>,
     /// over m * ceil(n / SkinnyColumns) units. Requires m, n, batchCount &gt; 0.
     /// </summary>
     public static (KernelConfig Config, int Chunk) Skinny(int numMultiprocessors, int maxGroupSize, int m, int n, int batchCount = 1)

@@ -8,6 +8,9 @@ namespace ILGpuNet.Kernels;
 [AttributeUsage(AttributeTargets.Method)]
 public sealed class KernelAttribute : Attribute
 {
-    /// <summary>The kernel uses shared memory and group barriers: fine on CUDA, ruinous on the CPU accelerator.</summary>
+    /// <summary>
+    /// The kernel synchronises its group or warp (barriers, shared memory, warp shuffles): fine on CUDA, ruinous on the CPU
+    /// accelerator, so the kernel cache refuses it on the CPU family. A test checks the mark against each kernel's PTX.
+    /// </summary>
     public bool UsesBarriers { get; init; }
 }

@@ -95,7 +95,7 @@ public static class LossKernels
 
     /// <summary>CPU: partials[thread] = sum of Loss(x[i], t[i]) over the thread's contiguous chunk of Float4 groups.</summary>
     [Kernel]
-    public static void PointLossThreads<TOp>(ArrayView<float> x, ArrayView<float> t, ArrayView<float> weight, ArrayView<float> partials,
+    public static void PointLossCpu<TOp>(ArrayView<float> x, ArrayView<float> t, ArrayView<float> weight, ArrayView<float> partials,
         int n, int period, float param, int chunk) where TOp : struct, IPointLoss
     {
         var op = default(TOp);
@@ -125,7 +125,7 @@ public static class LossKernels
 
     /// <summary>CUDA: partials[group] = sum of Loss over the group's grid-stride share of the Float4 groups (block tree).</summary>
     [Kernel(UsesBarriers = true)]
-    public static void PointLossBlocks<TOp>(ArrayView<float> x, ArrayView<float> t, ArrayView<float> weight, ArrayView<float> partials,
+    public static void PointLossCuda<TOp>(ArrayView<float> x, ArrayView<float> t, ArrayView<float> weight, ArrayView<float> partials,
         int n, int period, float param) where TOp : struct, IPointLoss
     {
         var op = default(TOp);

@@ -185,11 +185,11 @@ public static class OptimizerKernels
     /// the thread's contiguous Float4 chunks (four lanes, then blocks of <see cref="SquaredNormBlock"/> groups
     /// added to the total, which keeps the float error near that of a pairwise sum); thread 0 adds the
     /// n % 4 tail. Fixed owners and order: deterministic for a launch shape. Reading Float4 pays the CPU
-    /// accelerator's view checks once per four values (ReductionKernels.SumThreads reads one at a time).
-    /// CUDA uses the block reduction ReductionKernels.SumBlocks instead (a partial per thread would be too many).
+    /// accelerator's view checks once per four values (ReductionKernels.SumCpu reads one at a time).
+    /// CUDA uses the block reduction ReductionKernels.SumCuda instead (a partial per thread would be too many).
     /// </summary>
     [Kernel]
-    public static void SquaredNormPartials(ArrayView<float> x, ArrayView<float> partials, int n, int chunk)
+    public static void SquaredNormPartialsCpu(ArrayView<float> x, ArrayView<float> partials, int n, int chunk)
     {
         var x4 = x.Cast<Float4>();
         long n4 = n >> 2, step = (long)Work.ThreadCount * chunk;

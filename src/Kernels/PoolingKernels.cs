@@ -105,7 +105,7 @@ public static class PoolingKernels
     /// no argmax. One item per output.
     /// </summary>
     [Kernel]
-    public static void Subsample(ArrayView<float> x, ArrayView<float> y, Conv3dShape s, int chunk)
+    public static void SubsampleCuda(ArrayView<float> x, ArrayView<float> y, Conv3dShape s, int chunk)
     {
         int total = s.N * s.Cout * s.OD * s.OH * s.OW;
         int inSpatial = s.D * s.H * s.W, hw = s.H * s.W;
@@ -131,14 +131,14 @@ public static class PoolingKernels
     }
 
     /// <summary>
-    /// Backward of <see cref="Subsample"/>, after dx has been zero-filled (Float4 stores): dx = dy at the
+    /// Backward of <see cref="SubsampleCuda"/>, after dx has been zero-filled (Float4 stores): dx = dy at the
     /// sampled voxels. One item per output; with kernel 1 no two outputs share an input voxel, so the
     /// scatter cannot race. A gather over all input voxels would write dx in one pass but pays a view
     /// access (CPU accelerator) or six integer divisions (CUDA) per voxel, seven eighths of them zeros:
     /// on the CPU accelerator it measured 8x slower than fill + scatter.
     /// </summary>
     [Kernel]
-    public static void SubsampleScatter(ArrayView<float> dy, ArrayView<float> dx, Conv3dShape s, int chunk)
+    public static void SubsampleBackwardCuda(ArrayView<float> dy, ArrayView<float> dx, Conv3dShape s, int chunk)
     {
         int total = s.N * s.Cout * s.OD * s.OH * s.OW;
         int inSpatial = s.D * s.H * s.W, hw = s.H * s.W;
@@ -164,11 +164,11 @@ public static class PoolingKernels
     }
 
     /// <summary>
-    /// CPU: <see cref="Subsample"/> over output rows (n, c, od, oh) through pinned pointers (an ArrayView
+    /// CPU: <see cref="SubsampleCuda"/> over output rows (n, c, od, oh) through pinned pointers (an ArrayView
     /// access costs several calls on the CPU accelerator). Kernel 1 has no padding.
     /// </summary>
     [Kernel]
-    public static unsafe void SubsampleRows(ArrayView<float> x, ArrayView<float> y, Conv3dShape s, int chunk)
+    public static unsafe void SubsampleCpu(ArrayView<float> x, ArrayView<float> y, Conv3dShape s, int chunk)
     {
         int rows = s.N * s.Cout * s.OD * s.OH, ow = s.OW, sw = s.SW;
         long inSpatial = (long)s.D * s.H * s.W;
@@ -191,11 +191,11 @@ public static class PoolingKernels
     }
 
     /// <summary>
-    /// CPU: backward of <see cref="Subsample"/> in one pass over dx, by input rows (n, c, id, ih): a row that
+    /// CPU: backward of <see cref="SubsampleCuda"/> in one pass over dx, by input rows (n, c, id, ih): a row that
     /// no output samples is zeroed, a sampled row gets zeros with dy's row scattered at stride SW.
     /// </summary>
     [Kernel]
-    public static unsafe void SubsampleBackwardRows(ArrayView<float> dy, ArrayView<float> dx, Conv3dShape s, int chunk)
+    public static unsafe void SubsampleBackwardCpu(ArrayView<float> dy, ArrayView<float> dx, Conv3dShape s, int chunk)
     {
         int rows = s.N * s.Cin * s.D * s.H, w = s.W, ow = s.OW, sw = s.SW;
         long outSpatial = (long)s.OD * s.OH * ow;

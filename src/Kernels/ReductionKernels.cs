@@ -18,7 +18,7 @@ public static class ReductionKernels
 
     /// <summary>CUDA: partials[group] = sum of op(x[i]) over the group's grid-stride share of [0, n).</summary>
     [Kernel(UsesBarriers = true)]
-    public static void SumBlocks<TOp>(ArrayView<float> x, ArrayView<float> partials, int n) where TOp : struct, IUnaryOp
+    public static void SumCuda<TOp>(ArrayView<float> x, ArrayView<float> partials, int n) where TOp : struct, IUnaryOp
     {
         var op = default(TOp);
         // Four independent loads in flight per thread: a single dependent chain leaves HBM idle.
@@ -40,7 +40,7 @@ public static class ReductionKernels
 
     /// <summary>CPU: partials[thread] = sum of op(x[i]) over the thread's contiguous chunk.</summary>
     [Kernel]
-    public static void SumThreads<TOp>(ArrayView<float> x, ArrayView<float> partials, int n, int chunk) where TOp : struct, IUnaryOp
+    public static void SumCpu<TOp>(ArrayView<float> x, ArrayView<float> partials, int n, int chunk) where TOp : struct, IUnaryOp
     {
         var op = default(TOp);
         float acc = 0f;
@@ -61,11 +61,12 @@ public static class ReductionKernels
     }
 
     /// <summary>
-    /// y[r] = scale * sum over j of partials[r * count + j], for r in [0, rows): the serial second pass
-    /// (one thread per row, fixed order).
+    /// y[r] = scale * sum over j &lt; count of partials[r * rowStride + j * termStride], j ascending, for r in [0, rows):
+    /// the serial second pass of every split reduction (one thread per row, fixed order: deterministic). Partials
+    /// laid out row by row (rowStride = count, termStride = 1) or split by split (rowStride = 1, termStride = rows).
     /// </summary>
     [Kernel]
-    public static void SumRows(ArrayView<float> partials, ArrayView<float> y, int rows, int count, float scale, int chunk)
+    public static void SumRows(ArrayView<float> partials, ArrayView<float> y, int rows, int count, int rowStride, int termStride, float scale, int chunk)
     {
         for (var work = Work.Ranges(rows, chunk); work.Next();)
         {
@@ -73,7 +74,8 @@ public static class ReductionKernels
             for (int r = start; r < end; r++)
             {
                 float acc = 0f;
-                for (int j = 0; j < count; j++) acc += partials[r * count + j];
+                long at = (long)r * rowStride;
+                for (int j = 0; j < count; j++, at += termStride) acc += partials[at];
                 y[r] = scale * acc;
             }
         }
@@ -84,7 +86,7 @@ public static class ReductionKernels
     /// slice of the inner axis over all outer rows; partials[g] = its sum of op(x).
     /// </summary>
     [Kernel(UsesBarriers = true)]
-    public static void ChannelSumBlocks<TOp>(ArrayView<float> x, ArrayView<float> partials, int outer, int channels, int inner, int splits)
+    public static void ChannelSumCuda<TOp>(ArrayView<float> x, ArrayView<float> partials, int outer, int channels, int inner, int splits)
         where TOp : struct, IUnaryOp
     {
         var op = default(TOp);
@@ -107,9 +109,9 @@ public static class ReductionKernels
         if (Group.IdxX == 0) partials[Grid.IdxX] = total;
     }
 
-    /// <summary>CPU sibling of ChannelSumBlocks: item g (same numbering) summed serially by one thread.</summary>
+    /// <summary>CPU sibling of ChannelSumCuda: item g (same numbering) summed serially by one thread.</summary>
     [Kernel]
-    public static void ChannelSumThreads<TOp>(ArrayView<float> x, ArrayView<float> partials, int outer, int channels, int inner, int splits, int chunk)
+    public static void ChannelSumCpu<TOp>(ArrayView<float> x, ArrayView<float> partials, int outer, int channels, int inner, int splits, int chunk)
         where TOp : struct, IUnaryOp
     {
         var op = default(TOp);

@@ -24,8 +24,8 @@ public static class Blas
         int M, int N, int K, int Lda, int Ldb, int Ldc, int Ops, float Alpha, float Beta);
 
     private static readonly KernelVariants<IGemmKernels> GemmVariants = new("gemm",
-        (KernelFamily.Cpu, "GemmBlocked, GemmSkinny (m or k < 8), GemmBlockedSum", new CpuGemm()),
-        (KernelFamily.CudaSimt, "GemmTiled", new CudaSimtGemm()));
+        (KernelFamily.Cpu, "GemmCpu, GemmSkinnyCpu (m or k < 8), GemmSumCpu", new CpuGemm()),
+        (KernelFamily.CudaSimt, "GemmCuda", new CudaSimtGemm()));
 
     private sealed class CpuGemm : IGemmKernels
     {
@@ -35,11 +35,11 @@ public static class Blas
             if (GemmLaunch.IsSkinny(g.M, g.K))
             {
                 var (config, chunk) = GemmLaunch.Skinny(sms, group, g.M, g.N, batch);
-                device.Launch(GemmKernels.GemmSkinny, config, g.A, g.B, g.C, g.M, g.N, g.K, g.Lda, g.Ldb, g.Ldc, g.Ops, g.Alpha, g.Beta, strides, chunk);
+                device.Launch(GemmKernels.GemmSkinnyCpu, config, g.A, g.B, g.C, g.M, g.N, g.K, g.Lda, g.Ldb, g.Ldc, g.Ops, g.Alpha, g.Beta, strides, chunk);
                 return;
             }
             var plan = GemmLaunch.Plan(true, sms, group, g.M, g.N, g.K, batch);
-            device.Launch(GemmKernels.GemmBlocked, plan.Config, g.A, g.B, g.C, g.M, g.N, g.K, g.Lda, g.Ldb, g.Ldc, g.Ops, g.Alpha, g.Beta, strides, plan.Chunk);
+            device.Launch(GemmKernels.GemmCpu, plan.Config, g.A, g.B, g.C, g.M, g.N, g.K, g.Lda, g.Ldb, g.Ldc, g.Ops, g.Alpha, g.Beta, strides, plan.Chunk);
         }
 
         // One launch even where Gemm would pick the skinny kernel (small spatial maps): one launch instead of one
@@ -47,7 +47,7 @@ public static class Blas
         public bool TryGemmSum(Device device, in GemmArgs g, int batch, GemmSum sum)
         {
             var plan = GemmLaunch.Plan(true, device.Accelerator.NumMultiprocessors, device.Accelerator.MaxNumThreadsPerGroup, g.M, g.N, g.K, batch);
-            device.Launch(GemmKernels.GemmBlockedSum, plan.Config, g.A, g.B, g.C, g.M, g.N, g.K, g.Lda, g.Ldb, g.Ldc, g.Ops, g.Alpha, g.Beta, sum, plan.Chunk);
+            device.Launch(GemmKernels.GemmSumCpu, plan.Config, g.A, g.B, g.C, g.M, g.N, g.K, g.Lda, g.Ldb, g.Ldc, g.Ops, g.Alpha, g.Beta, sum, plan.Chunk);
             return true;
         }
     }
@@ -55,7 +55,7 @@ public static class Blas
     private sealed class CudaSimtGemm : IGemmKernels
     {
         public void Gemm(Device device, in GemmArgs g, int batch, LongIndex3D strides) =>
-            device.Launch(GemmKernels.GemmTiled, GemmLaunch.TiledSpecialization, GemmLaunch.Tiled(g.M, g.N, batch),
+            device.Launch(GemmKernels.GemmCuda, GemmLaunch.TiledSpecialization, GemmLaunch.Tiled(g.M, g.N, batch),
                 g.A, g.B, g.C, g.M, g.N, g.K, g.Lda, g.Ldb, g.Ldc, g.Ops, g.Alpha, g.Beta, strides);
 
         public bool TryGemmSum(Device device, in GemmArgs g, int batch, GemmSum sum) => false;
@@ -94,7 +94,7 @@ public static class Blas
     /// B_t = B + t * termStrideB (a reduction over a batch, e.g. a 1x1x1 convolution's weight gradient over the
     /// samples), optionally batched over independent products as <see cref="Gemm(Device, ArrayView{float}, bool, ArrayView{float}, bool, ArrayView{float}, int, int, int, int, int, int, float, float, int, long, long, long)"/>.
     /// The terms are added in order, bit for bit as one GEMM per term with beta 1 after the first: one
-    /// launch on the CPU accelerator (<see cref="GemmKernels.GemmBlockedSum"/>), one GEMM per term elsewhere.
+    /// launch on the CPU accelerator (<see cref="GemmKernels.GemmSumCpu"/>), one GEMM per term elsewhere.
     /// </summary>
     public static void GemmSum(Device device, ArrayView<float> a, bool transA, ArrayView<float> b, bool transB, ArrayView<float> c,
         int m, int n, int k, int lda, int ldb, int ldc, float alpha, float beta, int terms, long termStrideA, long termStrideB,

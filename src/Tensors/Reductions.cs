@@ -9,7 +9,7 @@ namespace ILGpuNet.Tensors;
 /// </summary>
 public static class Reductions
 {
-    /// <summary>One family's first passes; the second pass (<see cref="ReductionKernels.SumRows"/>) is shared.</summary>
+    /// <summary>One family's first passes; the second pass (<see cref="SumRows"/>) is shared.</summary>
     private interface ISumKernels
     {
         Tensor SumPartials<TOp>(ArrayView<float> x, Device device) where TOp : struct, IUnaryOp;
@@ -19,14 +19,22 @@ public static class Reductions
     }
 
     private static readonly KernelVariants<ISumKernels> Variants = new("sum",
-        (KernelFamily.Cpu, "SumThreads, ChannelSumThreads", new CpuSums()),
-        (KernelFamily.CudaSimt, "SumBlocks, ChannelSumBlocks", new CudaSimtSums()));
+        (KernelFamily.Cpu, "SumCpu, ChannelSumCpu", new CpuSums()),
+        (KernelFamily.CudaSimt, "SumCuda, ChannelSumCuda", new CudaSimtSums()));
+
+    /// <summary>y[r] = scale * sum over j &lt; count of partials[r * count + j] (row-major partials), in j order.</summary>
+    public static void SumRows(Device device, ArrayView<float> partials, ArrayView<float> y, int rows, int count, float scale = 1f) =>
+        device.Run(ReductionKernels.SumRows, rows, partials, y, rows, count, count, 1, scale);
+
+    /// <summary>y[i] = sum over s &lt; splits of partials[s * length + i] (split-major partials), in s order.</summary>
+    public static void SumSplits(Device device, ArrayView<float> partials, ArrayView<float> y, int length, int splits) =>
+        device.Run(ReductionKernels.SumRows, length, partials, y, length, splits, 1, length, 1f);
 
     /// <summary>y[0] = scale * sum of op(x[i]).</summary>
     public static void Sum<TOp>(ArrayView<float> x, ArrayView<float> y, Device device, float scale = 1f) where TOp : struct, IUnaryOp
     {
         using var partials = SumPartials<TOp>(x, device);
-        device.Run(ReductionKernels.SumRows, 1, partials.View, y, 1, (int)partials.Length, scale);
+        SumRows(device, partials.View, y, 1, (int)partials.Length, scale);
     }
 
     /// <summary>
@@ -56,7 +64,7 @@ public static class Reductions
             int n = checked((int)x.Length);
             var plan = device.Plan(n);
             var partials = Tensor.Empty(device, plan.Config.GridDim.X * plan.Config.GroupDim.X);
-            device.Launch(ReductionKernels.SumThreads<TOp>, plan.Config, x, partials.View, n, plan.Chunk);
+            device.Launch(ReductionKernels.SumCpu<TOp>, plan.Config, x, partials.View, n, plan.Chunk);
             return partials;
         }
 
@@ -68,12 +76,12 @@ public static class Reductions
             if (splits == 1 && scale == 1f)
             {
                 // One partial per channel is the sum itself: no second pass.
-                device.Run(ReductionKernels.ChannelSumThreads<TOp>, channels, x, y, outer, channels, inner, 1);
+                device.Run(ReductionKernels.ChannelSumCpu<TOp>, channels, x, y, outer, channels, inner, 1);
                 return;
             }
             using var partials = Tensor.Empty(device, (long)channels * splits);
-            device.Run(ReductionKernels.ChannelSumThreads<TOp>, (long)channels * splits, x, partials.View, outer, channels, inner, splits);
-            device.Run(ReductionKernels.SumRows, channels, partials.View, y, channels, splits, scale);
+            device.Run(ReductionKernels.ChannelSumCpu<TOp>, (long)channels * splits, x, partials.View, outer, channels, inner, splits);
+            SumRows(device, partials.View, y, channels, splits, scale);
         }
     }
 
@@ -84,7 +92,7 @@ public static class Reductions
             int n = checked((int)x.Length);
             int groups = (int)Math.Clamp((n + ReductionKernels.BlockSize - 1L) / ReductionKernels.BlockSize, 1, device.Accelerator.NumMultiprocessors * 8);
             var partials = Tensor.Empty(device, groups);
-            device.Launch(ReductionKernels.SumBlocks<TOp>, new KernelConfig(groups, ReductionKernels.BlockSize), x, partials.View, n);
+            device.Launch(ReductionKernels.SumCuda<TOp>, new KernelConfig(groups, ReductionKernels.BlockSize), x, partials.View, n);
             return partials;
         }
 
@@ -96,9 +104,9 @@ public static class Reductions
             int splits = Math.Max(1, Math.Min(wanted, inner / ReductionKernels.BlockSize));
             bool direct = splits == 1 && scale == 1f;  // one partial per channel is the sum itself
             using var partials = direct ? null : Tensor.Empty(device, (long)channels * splits);
-            device.Launch(ReductionKernels.ChannelSumBlocks<TOp>, new KernelConfig(channels * splits, ReductionKernels.BlockSize),
+            device.Launch(ReductionKernels.ChannelSumCuda<TOp>, new KernelConfig(channels * splits, ReductionKernels.BlockSize),
                 x, partials?.View ?? y, outer, channels, inner, splits);
-            if (!direct) device.Run(ReductionKernels.SumRows, channels, partials!.View, y, channels, splits, scale);
+            if (!direct) SumRows(device, partials!.View, y, channels, splits, scale);
         }
     }
 }

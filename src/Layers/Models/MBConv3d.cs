@@ -41,10 +41,8 @@ public sealed class MBConv3d : Module
         if (Depth == null) return Pointwise.Forward(h);
         var factors = Depth.Factors(x.Device, x.Dim(0));
         var y = Pointwise.Forward(h, residual: x, branchScale: factors);
-        if (factors == null) return y;
-        // BatchNorm's backward reads the factors again: its node keeps them until then (as Ops.StochasticDepth does).
-        if (y.GradFn != null) y.GradFn.Save(factors);
-        else factors.Dispose();  // the in-order stream still hands them to the queued kernel
+        // BatchNorm keeps its own reference for its backward; the in-order stream still hands them to the queued kernel.
+        factors?.Dispose();
         return y;
     }
 }

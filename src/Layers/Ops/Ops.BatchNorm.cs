@@ -25,8 +25,8 @@ public static partial class Ops
     /// g = act'(z) * branchScale * dy and z recomputed from x (only mean and invstd are saved), then
     /// dx = gamma * invstd * (g - sum g / M - (x - mean) invstd^2 sum g (x - mean) / M); dweight = invstd * sum g (x - mean),
     /// dbias = sum g. In evaluation dx = gamma * invstd_running * g. The residual receives dy unchanged.
-    /// The backward reads x, weight, bias and branchScale again: they must live until it has run (the step's
-    /// TensorScope keeps them); only the per-channel mean and invstd are saved.</para>
+    /// The backward reads x, weight and bias again: they must live until it has run (the step's TensorScope keeps
+    /// them); the op itself keeps the per-channel mean and invstd and a reference to branchScale.</para>
     /// <para>A training forward adds 1 to <paramref name="numBatchesTracked"/> when given (the module's counter,
     /// counted by the statistics pass instead of a launch of its own).</para>
     /// </summary>
@@ -59,6 +59,7 @@ public static partial class Ops
         kernels.Forward<TAct>(x, stats, weight, bias, (residual ?? x).View, (branchScale ?? x).View, y, shape);
 
         Tensor[] inputs = residual != null ? [x, weight, bias, residual] : [x, weight, bias];
+        Tensor? keptScale = null;  // the node's own reference to branchScale (see below)
         Tensor? output = null;  // a view of y, whose s = y / z replaces an exp per value in the backward (CPU SiLU)
         var node = Autograd.Record(name, y, inputs, dy =>
         {
@@ -77,15 +78,15 @@ public static partial class Ops
             // without parameter gradients takes no sums and computes coef alone.
             var reduce = new BatchNormReduce { InvCount = (float)(1.0 / count), Training = training ? 1 : 0, StoreG = storeG ? 1 : 0 };
             using var work = !sums ? BatchNormCoefficientsOnly(stats, weight, dweight, dbias, channels, reduce)
-                : kernels.BackwardSums<TAct>(x, output, dy, stats, weight, bias, (branchScale ?? x).View, shape, storeG ? dx : null, dweight, dbias, reduce);
+                : kernels.BackwardSums<TAct>(x, output, dy, stats, weight, bias, (keptScale ?? x).View, shape, storeG ? dx : null, dweight, dbias, reduce);
             var coef = work.View.SubView(work.Length - 3 * channels);
 
             if (dx != null)
             {
                 if (storeG)
-                    device.Run(BatchNormKernels.BackwardInputFromG, shape.Rows, x.View, stats.View, coef, dx.View, shape);
+                    device.Run(BatchNormKernels.BackwardInputFromGCpu, shape.Rows, x.View, stats.View, coef, dx.View, shape);
                 else
-                    kernels.BackwardInput<TAct>(x, dy, stats, weight, bias, coef, (branchScale ?? x).View, dx, shape);
+                    kernels.BackwardInput<TAct>(x, dy, stats, weight, bias, coef, (keptScale ?? x).View, dx, shape);
                 Autograd.Accumulate(x, dx);
             }
             Autograd.Accumulate(weight, dweight);  // disposed there when no gradient is wanted
@@ -94,6 +95,9 @@ public static partial class Ops
         if (node != null)
         {
             node.Save(stats);
+            // The branch scale is the caller's (stochastic depth's factors, often dropped right after the call): the
+            // node keeps a reference of its own for the backward, which reads it again.
+            if (branchScale != null) keptScale = node.Save(branchScale.Reshape(branchScale.Shape));
             if (kernels.ReadsSiluFromOutput<TAct>(shape)) output = node.Save(y.Reshape(y.Shape));
         }
         else stats.Dispose();  // the stream is in order: the queued kernels still read its data
@@ -191,9 +195,9 @@ public static partial class Ops
     }
 
     private static readonly KernelVariants<IBatchNormKernels> BatchNormVariants = new("batchnorm3d",
-        (KernelFamily.Cpu, "StatsThreads, ForwardRows, BackwardSumsThreads | BackwardSumsSiluFromOutput, BackwardInputRows | BackwardInputFromG",
+        (KernelFamily.Cpu, "StatsCpu, ForwardCpu, BackwardSumsCpu | BackwardSumsSiluFromOutputCpu, BackwardInputCpu | BackwardInputFromGCpu",
             new CpuBatchNorm()),
-        (KernelFamily.CudaSimt, "StatsBlocks, Forward, BackwardSumsBlocks, BackwardInput", new CudaSimtBatchNorm()));
+        (KernelFamily.CudaSimt, "StatsCuda, ForwardCuda, BackwardSumsCuda, BackwardInputCuda", new CudaSimtBatchNorm()));
 
     /// <summary>Rows per thread and per-thread partial sums (CPU accelerator).</summary>
     private sealed class CpuBatchNorm : IBatchNormKernels
@@ -206,13 +210,13 @@ public static partial class Ops
             BatchNormShape shape, BatchNormReduce reduce)
         {
             var device = x.Device;
-            device.Run(BatchNormKernels.StatsThreads, (long)shape.Channels * reduce.Splits, x.View, partials.View, stats.View, runningMean.View,
+            device.Run(BatchNormKernels.StatsCpu, (long)shape.Channels * reduce.Splits, x.View, partials.View, stats.View, runningMean.View,
                 runningVar.View, counted, device.Arrivals, shape, reduce);
         }
 
         public void Forward<TAct>(Tensor x, Tensor stats, Tensor weight, Tensor bias, ArrayView<float> residual, ArrayView<float> scale, Tensor y,
             BatchNormShape shape) where TAct : struct, IUnaryOp =>
-            x.Device.Run(BatchNormKernels.ForwardRows<TAct>, shape.Rows, x.View, stats.View, weight.View, bias.View, residual, scale, y.View, shape);
+            x.Device.Run(BatchNormKernels.ForwardCpu<TAct>, shape.Rows, x.View, stats.View, weight.View, bias.View, residual, scale, y.View, shape);
 
         // The activation's derivative costs more than a pass over memory here: store g rather than recompute it.
         public bool StoresG<TAct>() where TAct : struct, IUnaryOp => typeof(TAct) != typeof(IdentityOp);
@@ -228,17 +232,17 @@ public static partial class Ops
             var work = BatchNormBackwardWork(device, shape.Channels, reduce.Splits);
             long items = (long)shape.Channels * reduce.Splits;
             if (output != null)
-                device.Run(BatchNormKernels.BackwardSumsSiluFromOutput, items, x.View, output.View, dy.View, stats.View, weight.View, bias.View,
+                device.Run(BatchNormKernels.BackwardSumsSiluFromOutputCpu, items, x.View, output.View, dy.View, stats.View, weight.View, bias.View,
                     work.View, (storeG ?? work).View, dweight.View, dbias.View, device.Arrivals, shape, reduce);
             else
-                device.Run(BatchNormKernels.BackwardSumsThreads<TAct>, items, x.View, dy.View, stats.View, weight.View, bias.View,
+                device.Run(BatchNormKernels.BackwardSumsCpu<TAct>, items, x.View, dy.View, stats.View, weight.View, bias.View,
                     scale, work.View, (storeG ?? work).View, dweight.View, dbias.View, device.Arrivals, shape, reduce);
             return work;
         }
 
         public void BackwardInput<TAct>(Tensor x, Tensor dy, Tensor stats, Tensor weight, Tensor bias, ArrayView<float> coef, ArrayView<float> scale,
             Tensor dx, BatchNormShape shape) where TAct : struct, IUnaryOp =>
-            x.Device.Run(BatchNormKernels.BackwardInputRows<TAct>, shape.Rows, x.View, dy.View, stats.View, weight.View, bias.View, coef,
+            x.Device.Run(BatchNormKernels.BackwardInputCpu<TAct>, shape.Rows, x.View, dy.View, stats.View, weight.View, bias.View, coef,
                 scale, dx.View, shape);
     }
 
@@ -255,13 +259,13 @@ public static partial class Ops
             BatchNormShape shape, BatchNormReduce reduce)
         {
             var device = x.Device;
-            device.Launch(BatchNormKernels.StatsBlocks, new KernelConfig(shape.Channels * reduce.Splits, BatchNormKernels.GroupSize),
+            device.Launch(BatchNormKernels.StatsCuda, new KernelConfig(shape.Channels * reduce.Splits, BatchNormKernels.GroupSize),
                 x.View, partials.View, stats.View, runningMean.View, runningVar.View, counted, device.Arrivals, shape, reduce);
         }
 
         public void Forward<TAct>(Tensor x, Tensor stats, Tensor weight, Tensor bias, ArrayView<float> residual, ArrayView<float> scale, Tensor y,
             BatchNormShape shape) where TAct : struct, IUnaryOp =>
-            x.Device.Run(BatchNormKernels.Forward<TAct>, Items(x, shape), x.View, stats.View, weight.View, bias.View, residual, scale, y.View, shape);
+            x.Device.Run(BatchNormKernels.ForwardCuda<TAct>, Items(x, shape), x.View, stats.View, weight.View, bias.View, residual, scale, y.View, shape);
 
         public bool StoresG<TAct>() where TAct : struct, IUnaryOp => false;
 
@@ -273,14 +277,14 @@ public static partial class Ops
             var device = x.Device;
             reduce.Splits = Splits(device, shape);
             var work = BatchNormBackwardWork(device, shape.Channels, reduce.Splits);
-            device.Launch(BatchNormKernels.BackwardSumsBlocks<TAct>, new KernelConfig(shape.Channels * reduce.Splits, BatchNormKernels.GroupSize),
+            device.Launch(BatchNormKernels.BackwardSumsCuda<TAct>, new KernelConfig(shape.Channels * reduce.Splits, BatchNormKernels.GroupSize),
                 x.View, dy.View, stats.View, weight.View, bias.View, scale, work.View, dweight.View, dbias.View, device.Arrivals, shape, reduce);
             return work;
         }
 
         public void BackwardInput<TAct>(Tensor x, Tensor dy, Tensor stats, Tensor weight, Tensor bias, ArrayView<float> coef, ArrayView<float> scale,
             Tensor dx, BatchNormShape shape) where TAct : struct, IUnaryOp =>
-            x.Device.Run(BatchNormKernels.BackwardInput<TAct>, Items(x, shape), x.View, dy.View, stats.View, weight.View, bias.View, coef,
+            x.Device.Run(BatchNormKernels.BackwardInputCuda<TAct>, Items(x, shape), x.View, dy.View, stats.View, weight.View, bias.View, coef,
                 scale, dx.View, shape);
 
         /// <summary>One item per Float4 when rows are a multiple of 4 long, else per value.</summary>

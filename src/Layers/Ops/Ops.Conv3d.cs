@@ -149,8 +149,8 @@ public static partial class Ops
     }
 
     private static readonly KernelVariants<IConv3dKernels> Conv3dVariants = new("conv3d",
-        (KernelFamily.Cpu, "Spread + ForwardBlocked, WeightGradBlocked + SumPartials, GemmBlockedSum (1x1x1 dW)", new CpuConv3d()),
-        (KernelFamily.CudaSimt, "ForwardTiled, WeightGradTiled", new CudaSimtConv3d()));
+        (KernelFamily.Cpu, "Spread + ForwardCpu, WeightGradCpu + SumRows, GemmSumCpu (1x1x1 dW)", new CpuConv3d()),
+        (KernelFamily.CudaSimt, "ForwardCuda, WeightGradCuda", new CudaSimtConv3d()));
 
     /// <summary>Register-blocked, barrier-free kernels over a zero-padded copy of x (CPU accelerator).</summary>
     private sealed class CpuConv3d : IConv3dKernels
@@ -158,17 +158,17 @@ public static partial class Ops
         public Tensor? Forward(Tensor x, Tensor weight, Tensor? bias, Tensor y, Conv3dShape s)
         {
             var xp = PadForConv3d(x, s);
-            ForwardBlocked(x.Device, xp.View, weight.View, bias, y.View, s);
+            ForwardCpu(x.Device, xp.View, weight.View, bias, y.View, s);
             return xp;
         }
 
         public void ForwardUnpadded(Device device, ArrayView<float> x, ArrayView<float> weight, ArrayView<float> y, Conv3dShape s) =>
-            ForwardBlocked(device, x, weight, null, y, s);
+            ForwardCpu(device, x, weight, null, y, s);
 
-        private static void ForwardBlocked(Device device, ArrayView<float> xp, ArrayView<float> weight, Tensor? bias, ArrayView<float> y, Conv3dShape s)
+        private static void ForwardCpu(Device device, ArrayView<float> xp, ArrayView<float> weight, Tensor? bias, ArrayView<float> y, Conv3dShape s)
         {
             long units = (long)s.N * s.Groups * s.OD * s.OH * Conv3dCeilDiv(s.OW, Conv3dKernels.BlockColumns) * Conv3dCeilDiv(s.CoutPerGroup, Conv3dKernels.BlockChannels);
-            device.Run(Conv3dKernels.ForwardBlocked, units, xp, weight, bias?.View ?? weight, y, s, bias != null ? 1 : 0);
+            device.Run(Conv3dKernels.ForwardCpu, units, xp, weight, bias?.View ?? weight, y, s, bias != null ? 1 : 0);
         }
 
         /// <summary>
@@ -194,8 +194,8 @@ public static partial class Ops
             int rowsPerChunk = Math.Max(1, 256 / s.OW);
             // With one split its partial sum, in W's layout, is the gradient itself.
             using var partials = splits > 1 ? Tensor.Empty(device, (long)splits * wLen) : null;
-            device.Run(Conv3dKernels.WeightGradBlocked, splits, (padded ?? xp)!.View, dy.View, (partials ?? dw).View, s, splits, rowsPerChunk);
-            if (partials != null) device.Run(Conv3dKernels.SumPartials, wLen, partials.View, dw.View, wLen, splits);
+            device.Run(Conv3dKernels.WeightGradCpu, splits, (padded ?? xp)!.View, dy.View, (partials ?? dw).View, s, splits, rowsPerChunk);
+            if (partials != null) Reductions.SumSplits(device, partials.View, dw.View, wLen, splits);
         }
     }
 
@@ -218,7 +218,7 @@ public static partial class Ops
         {
             int tiles = Conv3dCeilDiv(s.CoutPerGroup, Conv3dKernels.TiledM) * Conv3dCeilDiv(s.N * s.OutSpatial, Conv3dKernels.TiledN);
             var config = new KernelConfig(new Index3D(tiles, s.Groups, 1), new Index3D(Conv3dKernels.TiledGroupSize, 1, 1));
-            device.Launch(Conv3dKernels.ForwardTiled, TwoGroupsPerSm, config, x, weight, bias?.View ?? weight, y, s, bias != null ? 1 : 0);
+            device.Launch(Conv3dKernels.ForwardCuda, TwoGroupsPerSm, config, x, weight, bias?.View ?? weight, y, s, bias != null ? 1 : 0);
         }
 
         /// <summary>
@@ -236,7 +236,7 @@ public static partial class Ops
             if ((long)tiles * s.Groups > Device.TileArrivalCounters) splits = 1;
             using var partials = splits > 1 ? Tensor.Empty(device, (long)splits * wLen) : null;
             var config = new KernelConfig(new Index3D(tiles, splits, s.Groups), new Index3D(Conv3dKernels.TiledGroupSize, 1, 1));
-            device.Launch(Conv3dKernels.WeightGradTiled, TwoGroupsPerSm, config, x.View, dy.View, (partials ?? dw).View, dw.View,
+            device.Launch(Conv3dKernels.WeightGradCuda, TwoGroupsPerSm, config, x.View, dy.View, (partials ?? dw).View, dw.View,
                 device.Arrivals, s, splits);
         }
     }

@@ -82,20 +82,20 @@ public static partial class Ops
     }
 
     private static readonly KernelVariants<IDepthwiseKernels> DepthwiseVariants = new("depthwise_conv3d",
-        (KernelFamily.Cpu, "ForwardRows, PadRows + BackwardInputRows, BackwardWeightRows", new CpuDepthwise()),
-        (KernelFamily.CudaSimt, "Forward, BackwardInput, BackwardWeightBlocks", new CudaSimtDepthwise()));
+        (KernelFamily.Cpu, "ForwardCpu, PadRowsCpu + BackwardInputCpu, BackwardWeightCpu", new CpuDepthwise()),
+        (KernelFamily.CudaSimt, "ForwardCuda, BackwardInputCuda, BackwardWeightCuda", new CudaSimtDepthwise()));
 
     /// <summary>Whole rows per thread (CPU accelerator): the input gradient reads dy rows padded by <see cref="DepthwiseGradPadding"/>.</summary>
     private sealed class CpuDepthwise : IDepthwiseKernels
     {
         public void Forward(Tensor x, Tensor weight, ArrayView<float> bias, Tensor y, Conv3dShape s, int hasBias) =>
-            x.Device.Run(DepthwiseConv3dKernels.ForwardRows, (long)s.N * s.Cout * s.OD * s.OH, x.View, weight.View, bias, y.View, s, hasBias);
+            x.Device.Run(DepthwiseConv3dKernels.ForwardCpu, (long)s.N * s.Cout * s.OD * s.OH, x.View, weight.View, bias, y.View, s, hasBias);
 
         public void InputGrad(Tensor dy, Tensor weight, Conv3dShape s, Tensor dx, int accumulate)
         {
             var (left, right) = DepthwiseGradPadding(s);
             using var dyp = PadW(dy, left, right);
-            dy.Device.Run(DepthwiseConv3dKernels.BackwardInputRows, (long)s.N * s.Cin * s.D * s.H, dyp.View, weight.View, dx.View,
+            dy.Device.Run(DepthwiseConv3dKernels.BackwardInputCpu, (long)s.N * s.Cin * s.D * s.H, dyp.View, weight.View, dx.View,
                 s, left, left + s.OW + right, accumulate);
         }
 
@@ -106,9 +106,9 @@ public static partial class Ops
             int rows = s.N * s.OD * s.OH, taps = s.KernelVolume;
             int splits = Math.Clamp((4 * device.MaxThreads + s.Cout - 1) / s.Cout, 1, rows);
             using var partials = splits > 1 ? Tensor.Empty(device, (long)s.Cout * taps * splits) : null;
-            device.Run(DepthwiseConv3dKernels.BackwardWeightRows, (long)s.Cout * splits, x.View, dy.View, (partials ?? dw).View, s, splits);
+            device.Run(DepthwiseConv3dKernels.BackwardWeightCpu, (long)s.Cout * splits, x.View, dy.View, (partials ?? dw).View, s, splits);
             if (partials != null)
-                device.Run(ReductionKernels.SumRows, (long)s.Cout * taps, partials.View, dw.View, s.Cout * taps, splits, 1f);
+                Reductions.SumRows(device, partials.View, dw.View, s.Cout * taps, splits);
         }
     }
 
@@ -116,10 +116,10 @@ public static partial class Ops
     private sealed class CudaSimtDepthwise : IDepthwiseKernels
     {
         public void Forward(Tensor x, Tensor weight, ArrayView<float> bias, Tensor y, Conv3dShape s, int hasBias) =>
-            x.Device.Run(DepthwiseConv3dKernels.Forward, y.Length, x.View, weight.View, bias, y.View, s, hasBias);
+            x.Device.Run(DepthwiseConv3dKernels.ForwardCuda, y.Length, x.View, weight.View, bias, y.View, s, hasBias);
 
         public void InputGrad(Tensor dy, Tensor weight, Conv3dShape s, Tensor dx, int accumulate) =>
-            dy.Device.Run(DepthwiseConv3dKernels.BackwardInput, dx.Length, dy.View, weight.View, dx.View, s, accumulate);
+            dy.Device.Run(DepthwiseConv3dKernels.BackwardInputCuda, dx.Length, dy.View, weight.View, dx.View, s, accumulate);
 
         public void WeightGrad(Tensor x, Tensor dy, Tensor dw, Conv3dShape s)
         {
@@ -131,15 +131,15 @@ public static partial class Ops
             int wanted = (device.Accelerator.NumMultiprocessors * 8 + items - 1) / items;
             int splits = (int)Math.Clamp(Math.Min(wanted, (voxels + DepthwiseConv3dKernels.BlockSize - 1) / DepthwiseConv3dKernels.BlockSize), 1, 1024);
             using var partials = splits > 1 ? Tensor.Empty(device, (long)s.Cout * taps * splits) : null;
-            device.Launch(DepthwiseConv3dKernels.BackwardWeightBlocks, new KernelConfig(items * splits, DepthwiseConv3dKernels.BlockSize),
+            device.Launch(DepthwiseConv3dKernels.BackwardWeightCuda, new KernelConfig(items * splits, DepthwiseConv3dKernels.BlockSize),
                 x.View, dy.View, (partials ?? dw).View, s, splits);
             if (partials != null)
-                device.Run(ReductionKernels.SumRows, (long)s.Cout * taps, partials.View, dw.View, s.Cout * taps, splits, 1f);
+                Reductions.SumRows(device, partials.View, dw.View, s.Cout * taps, splits);
         }
     }
 
     /// <summary>
-    /// Zero columns before and after each dy row that the CPU input gradient reads (BackwardInputRows): phase r of
+    /// Zero columns before and after each dy row that the CPU input gradient reads (BackwardInputCpu): phase r of
     /// an input row reads dy columns (r + PW - kw) / SW for its taps kw, and every such column from iw = 0 to
     /// W - 1 must exist. The padded copy is N x C x OD x OH x (left + OW + right); none is made when both are 0.
     /// </summary>
@@ -156,7 +156,7 @@ public static partial class Ops
         if (left == 0 && right == 0) return t.Reshape(t.Shape);
         int rows = checked((int)(t.Length / width));
         var padded = Tensor.Empty(t.Device, rows, left + width + right);
-        t.Device.Run(DepthwiseConv3dKernels.PadRows, rows, t.View, padded.View, rows, width, left, right);
+        t.Device.Run(DepthwiseConv3dKernels.PadRowsCpu, rows, t.View, padded.View, rows, width, left, right);
         return padded;
     }
 

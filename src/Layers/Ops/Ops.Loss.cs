@@ -131,8 +131,8 @@ public static partial class Ops
     }
 
     private static readonly KernelVariants<IPointLossKernels> PointLossVariants = new("point_loss",
-        (KernelFamily.Cpu, "PointLossThreads", new CpuPointLoss()),
-        (KernelFamily.CudaSimt, "PointLossBlocks", new CudaSimtPointLoss()));
+        (KernelFamily.Cpu, "PointLossCpu", new CpuPointLoss()),
+        (KernelFamily.CudaSimt, "PointLossCuda", new CudaSimtPointLoss()));
 
     private sealed class CpuPointLoss : IPointLossKernels
     {
@@ -142,8 +142,8 @@ public static partial class Ops
             var plan = device.Plan(n / 4);
             int threads = plan.Config.GridDim.X * plan.Config.GroupDim.X;
             using var partials = Tensor.Empty(device, threads);
-            device.Launch(LossKernels.PointLossThreads<TOp>, plan.Config, x, t, w, partials.View, n, period, param, plan.Chunk);
-            device.Run(ReductionKernels.SumRows, 1, partials.View, y, 1, threads, scale);
+            device.Launch(LossKernels.PointLossCpu<TOp>, plan.Config, x, t, w, partials.View, n, period, param, plan.Chunk);
+            Reductions.SumRows(device, partials.View, y, 1, threads, scale);
         }
     }
 
@@ -154,8 +154,8 @@ public static partial class Ops
         {
             int groups = (int)Math.Clamp((n / 4 + ReductionKernels.BlockSize - 1L) / ReductionKernels.BlockSize, 1, device.Accelerator.NumMultiprocessors * 4);
             using var partials = Tensor.Empty(device, groups);
-            device.Launch(LossKernels.PointLossBlocks<TOp>, new KernelConfig(groups, ReductionKernels.BlockSize), x, t, w, partials.View, n, period, param);
-            device.Run(ReductionKernels.SumRows, 1, partials.View, y, 1, groups, scale);
+            device.Launch(LossKernels.PointLossCuda<TOp>, new KernelConfig(groups, ReductionKernels.BlockSize), x, t, w, partials.View, n, period, param);
+            Reductions.SumRows(device, partials.View, y, 1, groups, scale);
         }
     }
 

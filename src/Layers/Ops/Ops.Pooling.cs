@@ -54,16 +54,16 @@ public static partial class Ops
     private sealed record SubsampleKernels(Action<Tensor, Tensor, Conv3dShape> Forward, Action<Tensor, Tensor, Conv3dShape> Backward);
 
     private static readonly KernelVariants<SubsampleKernels> SubsampleVariants = new("max_pool3d.subsample",
-        (KernelFamily.Cpu, "SubsampleRows, SubsampleBackwardRows", new SubsampleKernels(
-            (x, y, s) => x.Device.Run(PoolingKernels.SubsampleRows, (long)s.N * s.Cout * s.OD * s.OH, x.View, y.View, s),
+        (KernelFamily.Cpu, "SubsampleCpu, SubsampleBackwardCpu", new SubsampleKernels(
+            (x, y, s) => x.Device.Run(PoolingKernels.SubsampleCpu, (long)s.N * s.Cout * s.OD * s.OH, x.View, y.View, s),
             // One pass over dx by rows, zeros and scattered dy written together.
-            (dy, dx, s) => dx.Device.Run(PoolingKernels.SubsampleBackwardRows, (long)s.N * s.Cin * s.D * s.H, dy.View, dx.View, s))),
-        (KernelFamily.CudaSimt, "Subsample, SubsampleScatter", new SubsampleKernels(
-            (x, y, s) => x.Device.Run(PoolingKernels.Subsample, y.Length, x.View, y.View, s),
+            (dy, dx, s) => dx.Device.Run(PoolingKernels.SubsampleBackwardCpu, (long)s.N * s.Cin * s.D * s.H, dy.View, dx.View, s))),
+        (KernelFamily.CudaSimt, "SubsampleCuda, SubsampleBackwardCuda", new SubsampleKernels(
+            (x, y, s) => x.Device.Run(PoolingKernels.SubsampleCuda, y.Length, x.View, y.View, s),
             (dy, dx, s) =>
             {
                 dx.Fill(0f);
-                dx.Device.Run(PoolingKernels.SubsampleScatter, dy.Length, dy.View, dx.View, s);
+                dx.Device.Run(PoolingKernels.SubsampleBackwardCuda, dy.Length, dy.View, dx.View, s);
             })));
 
     /// <summary>MaxPool3d with a cubic window; the stride defaults to the kernel size, as in PyTorch.</summary>

@@ -137,7 +137,7 @@ public static partial class Ops
         var (partials, splits) = ScaleBackwardPartials(x, s, dy, dx, rows, inner, ds);
         if (splits > 1)
         {
-            x.Device.Run(ReductionKernels.SumRows, rows, partials.View, ds.View, rows, splits, 1f);
+            Reductions.SumRows(x.Device, partials.View, ds.View, rows, splits);
             partials.Dispose();
         }
     }
@@ -159,17 +159,17 @@ public static partial class Ops
         int rows, int inner, int units, Tensor? single);
 
     private static readonly KernelVariants<ScaleBackwardKernels> ScaleBackwardVariants = new("channel_scale.backward",
-        (KernelFamily.Cpu, "ScaleBackwardThreads", (x, s, dy, dx, writeDx, rows, inner, units, single) =>
+        (KernelFamily.Cpu, "ScaleBackwardCpu", (x, s, dy, dx, writeDx, rows, inner, units, single) =>
         {
             var device = x.Device;
             // Enough items for every thread, each a long contiguous slice of a row.
             int splits = Math.Max(1, Math.Min(units, (device.MaxThreads + rows - 1) / rows));
             var partials = splits == 1 && single != null ? single : Tensor.Empty(device, (long)rows * splits);
-            device.Run(ChannelScaleKernels.ScaleBackwardThreads, (long)rows * splits, x.View, s.View, dy.View, dx, partials.View,
+            device.Run(ChannelScaleKernels.ScaleBackwardCpu, (long)rows * splits, x.View, s.View, dy.View, dx, partials.View,
                 rows, inner, splits, writeDx);
             return (partials, splits);
         }),
-        (KernelFamily.CudaSimt, "ScaleBackwardWarps", (x, s, dy, dx, writeDx, rows, inner, units, single) =>
+        (KernelFamily.CudaSimt, "ScaleBackwardCuda", (x, s, dy, dx, writeDx, rows, inner, units, single) =>
         {
             var device = x.Device;
             // One warp per (row, slice): about 64 warps per multiprocessor in all (full occupancy with
@@ -180,7 +180,7 @@ public static partial class Ops
             int items = rows * splits;
             int groups = Math.Max(1, Math.Min((items + warpsPerGroup - 1) / warpsPerGroup, sms * 8));
             var partials = splits == 1 && single != null ? single : Tensor.Empty(device, items);
-            device.Launch(ChannelScaleKernels.ScaleBackwardWarps, new KernelConfig(groups, group), x.View, s.View, dy.View, dx, partials.View,
+            device.Launch(ChannelScaleKernels.ScaleBackwardCuda, new KernelConfig(groups, group), x.View, s.View, dy.View, dx, partials.View,
                 rows, inner, splits, writeDx);
             return (partials, splits);
         }));

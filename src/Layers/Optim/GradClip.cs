@@ -62,12 +62,12 @@ public static class GradClip
 
     /// <summary>Partial sums of squares whose total is the squared norm: CUDA's block reduction, or one Float4 pass per CPU thread.</summary>
     private static readonly KernelVariants<Func<Tensor, Device, Tensor>> SquaredNormPartials = new("clip_grad_norm.squared_norm",
-        (KernelFamily.Cpu, "SquaredNormPartials", (x, device) =>
+        (KernelFamily.Cpu, "SquaredNormPartialsCpu", (x, device) =>
         {
             var plan = device.Plan(x.Length / 4);
             var partials = Tensor.Empty(device, plan.Config.GridDim.X * plan.Config.GroupDim.X);
-            device.Launch(OptimizerKernels.SquaredNormPartials, plan.Config, x.View, partials.View, (int)x.Length, plan.Chunk);
+            device.Launch(OptimizerKernels.SquaredNormPartialsCpu, plan.Config, x.View, partials.View, (int)x.Length, plan.Chunk);
             return partials;
         }),
-        (KernelFamily.CudaSimt, "SumBlocks<SquareOp>", (x, device) => Reductions.SumPartials<SquareOp>(x.View, device)));
+        (KernelFamily.CudaSimt, "SumCuda<SquareOp>", (x, device) => Reductions.SumPartials<SquareOp>(x.View, device)));
 }

@@ -10,8 +10,8 @@ namespace ILGpuNet.Tests.Kernels;
 
 /// <summary>
 /// One context with two CPU accelerators: the project's CPU shape (2 threads per warp, few long
-/// threads) for <see cref="GemmKernels.GemmBlocked"/>, and a GPU-shaped one (256-thread groups) where
-/// <see cref="GemmKernels.GemmTiled"/> runs with its shared memory and barriers at tiny sizes.
+/// threads) for <see cref="GemmKernels.GemmCpu"/>, and a GPU-shaped one (256-thread groups) where
+/// <see cref="GemmKernels.GemmCuda"/> runs with its shared memory and barriers at tiny sizes.
 /// </summary>
 public sealed class GemmFixture : IDisposable
 {
@@ -38,11 +38,11 @@ public sealed class GemmFixture : IDisposable
         Cpu = Context.GetCPUDevice(0).CreateCPUAccelerator(Context, CPUAcceleratorMode.Parallel);
         GpuShaped = Context.GetCPUDevice(1).CreateCPUAccelerator(Context, CPUAcceleratorMode.Parallel);
         Tiled = GpuShaped.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            int, int, int, int, int, int, int, float, float, LongIndex3D>(GemmKernels.GemmTiled, GemmLaunch.TiledSpecialization);
+            int, int, int, int, int, int, int, float, float, LongIndex3D>(GemmKernels.GemmCuda, GemmLaunch.TiledSpecialization);
         Blocked = Cpu.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            int, int, int, int, int, int, int, float, float, LongIndex3D, int>(GemmKernels.GemmBlocked);
+            int, int, int, int, int, int, int, float, float, LongIndex3D, int>(GemmKernels.GemmCpu);
         Skinny = Cpu.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            int, int, int, int, int, int, int, float, float, LongIndex3D, int>(GemmKernels.GemmSkinny);
+            int, int, int, int, int, int, int, float, float, LongIndex3D, int>(GemmKernels.GemmSkinnyCpu);
     }
 
     public void Dispose()
@@ -329,7 +329,7 @@ public class GemmKernelTests(GemmFixture fx) : IClassFixture<GemmFixture>
         string Ptx(Delegate kernel, KernelSpecialization specialization) =>
             ((PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(kernel.Method), specialization)).PTXAssembly;
 
-        var tiled = Ptx(GemmKernels.GemmTiled, GemmLaunch.TiledSpecialization);
+        var tiled = Ptx(GemmKernels.GemmCuda, GemmLaunch.TiledSpecialization);
         // Launch bounds that make ptxas fit two 256-thread groups per SM (<= 128 registers).
         Assert.Contains(".maxntid 256, 1, 1", tiled);
         Assert.Contains(".minnctapersm 2", tiled);
@@ -341,7 +341,7 @@ public class GemmKernelTests(GemmFixture fx) : IClassFixture<GemmFixture>
         Assert.True(Count(tiled, "mul.f32") >= 512, "inner-loop multiplies missing");
         Assert.Contains("bar.sync", tiled);
 
-        var blocked = Ptx(GemmKernels.GemmBlocked, default);
+        var blocked = Ptx(GemmKernels.GemmCpu, default);
         Assert.DoesNotContain("ld.local", blocked);
         Assert.DoesNotContain("bar.sync", blocked);
     }

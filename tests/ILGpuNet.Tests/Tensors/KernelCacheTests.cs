@@ -25,4 +25,14 @@ public class KernelCacheTests
         Assert.Equal(1, cache.Count);
         Assert.Equal(seconds, cache.CompileSeconds);
     }
+
+    [Fact]
+    public void ABarrierKernelIsRefusedOnTheCpuFamilyAndLoadsOnTheCudaFamily()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() =>
+            Device.Cpu.Kernels.Load<ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, int>(ReductionKernels.SumCuda<IdentityOp>));
+        Assert.Contains("ReductionKernels.SumCuda<IdentityOp> uses group barriers", error.Message);
+        Assert.Contains("cpu kernel family", error.Message);
+        Assert.NotNull(Device.GpuShapedCpu.Kernels.Load<ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, int>(ReductionKernels.SumCuda<IdentityOp>));
+    }
 }

@@ -22,13 +22,30 @@ public class PtxTests
         Assert.All(results, r => Assert.DoesNotContain(".extern .func", r.Ptx!));
     }
 
+    /// <summary>
+    /// [Kernel(UsesBarriers = true)] is what keeps a kernel off the CPU family (the kernel cache refuses it there), so
+    /// it must be true exactly for the kernels whose machine code synchronises a group or a warp (barriers, warp
+    /// shuffles: the CPU accelerator emulates both by synchronising its threads).
+    /// </summary>
+    [Fact]
+    public void KernelsMarkedWithBarriersAreExactlyThoseThatSynchroniseAGroup()
+    {
+        var marked = KernelCatalog.All().ToDictionary(e => e.Name, e => e.Attribute.UsesBarriers);
+        var wrong = PtxCompiler.CompileAll("sm_90")
+            .Select(r => (r.Kernel, Barriers: System.Text.RegularExpressions.Regex.IsMatch(r.Ptx!, @"\b(bar|barrier)\.(sync|arrive|red)\b|\bshfl\.sync\b")))
+            .Where(r => r.Barriers != marked[r.Kernel])
+            .Select(r => $"{r.Kernel}: {(r.Barriers ? "synchronises its group or warp but is not marked UsesBarriers" : "marked UsesBarriers but has no barrier or shuffle")}")
+            .ToList();
+        Assert.True(wrong.Count == 0, string.Join("\n", wrong));
+    }
+
     [Fact]
     public void TheCatalogClosesGenericKernelsOverEveryOp()
     {
         var names = KernelCatalog.All().Select(e => e.Name).ToHashSet();
         Assert.Contains("ElementwiseKernels.Map_SiluOp", names);
         Assert.Contains("ElementwiseKernels.Zip_MulOp", names);
-        Assert.Contains("ReductionKernels.SumBlocks_SquareOp", names);
+        Assert.Contains("ReductionKernels.SumCuda_SquareOp", names);
     }
 
     [Fact]
