@@ -91,8 +91,6 @@ public sealed record EfficientNet3dConfig
 
     public bool HasClassifier => Heads != ModelHeads.Regression;
 
-    public bool HasAge => Heads != ModelHeads.Classification;
-
     /// <summary>Outputs of the module named <c>classifier</c>: k logits, or the age for the regression model.</summary>
     public int ClassifierOutputs => Heads == ModelHeads.Regression ? 1 : Classes;
 
