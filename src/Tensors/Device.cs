@@ -20,7 +20,7 @@ public sealed partial class Device : IDisposable
     /// <summary>Threads per group on CUDA for one-dimensional work.</summary>
     public const int CudaGroupSize = 256;
 
-    private Device(Accelerator accelerator, KernelFamily? family = null)
+    private Device(Accelerator accelerator, KernelFamily? family = null, Precision precision = Precision.Fp32)
     {
         Accelerator = accelerator;
         IsCpu = accelerator.AcceleratorType == AcceleratorType.CPU;
@@ -28,6 +28,7 @@ public sealed partial class Device : IDisposable
         // compute gets a non-blocking stream of its own so that uploads on CopyStream overlap it.
         Stream = accelerator is CudaAccelerator cuda ? cuda.CreateStream(StreamFlags.CU_STREAM_NON_BLOCKING) : accelerator.DefaultStream;
         Family = family ?? (IsCpu ? KernelFamily.Cpu : KernelFamily.CudaSimt);
+        Precision = precision;
         Kernels = new KernelCache(accelerator, Family);
         Pool = new BufferPool(accelerator);
         // CUDA: enough resident groups to fill every multiprocessor a few times over; the loops stride beyond.
@@ -41,10 +42,35 @@ public sealed partial class Device : IDisposable
     public KernelFamily Family { get; }
 
     /// <summary>
+    /// How this device multiplies (<see cref="Tensors.Precision"/>): set once by a command before any work. The CPU
+    /// family computes in FP32 whatever is set (<see cref="EffectivePrecision"/>).
+    /// </summary>
+    public Precision Precision { get; set; }
+
+    /// <summary>The precision the kernels actually compute in: FP32 on the CPU family.</summary>
+    public Precision EffectivePrecision => Family == KernelFamily.Cpu ? Precision.Fp32 : Precision;
+
+    /// <summary>
+    /// The kernel families this device runs, in order of preference: tensor cores first when the precision asks for
+    /// them (ops without tensor-core kernels fall back to CUDA cores), else the device's own family.
+    /// </summary>
+    public IReadOnlyList<KernelFamily> Families => Family == KernelFamily.Cpu ? CpuFamilies
+        : EffectivePrecision == Precision.Fp32 ? SimtFamilies : TensorCoreFamilies;
+
+    private static readonly KernelFamily[] CpuFamilies = [KernelFamily.Cpu];
+    private static readonly KernelFamily[] SimtFamilies = [KernelFamily.CudaSimt];
+    private static readonly KernelFamily[] TensorCoreFamilies = [KernelFamily.CudaTensorCore, KernelFamily.CudaSimt];
+
+    /// <summary>
     /// The device that runs <paramref name="family"/>'s kernels on any machine: the CPU accelerator, or the GPU-shaped
     /// one for the CUDA families (slow, so only at the checks' tiny sizes).
     /// </summary>
-    public static Device Running(KernelFamily family) => family == KernelFamily.Cpu ? Cpu : GpuShapedCpu;
+    public static Device Running(KernelFamily family) => family switch
+    {
+        KernelFamily.Cpu => Cpu,
+        KernelFamily.CudaSimt => GpuShapedCpu,
+        _ => GpuShapedTensorCoreCpu,
+    };
 
     public Accelerator Accelerator { get; }
     /// <summary>The compute stream: every kernel and tensor copy is queued here, in order.</summary>
@@ -125,6 +151,27 @@ public sealed partial class Device : IDisposable
                 var accelerator = ctx.GetCPUDevice(1).CreateCPUAccelerator(ctx, CPUAcceleratorMode.Parallel);
                 gpuShapedCpu = new Device(accelerator, KernelFamily.CudaSimt);
                 return gpuShapedCpu;
+            }
+        }
+    }
+
+    private static Device? gpuShapedTensorCoreCpu;
+
+    /// <summary>
+    /// A second GPU-shaped CPU device at TF32 precision: its ops run their tensor-core kernels with the MMA step
+    /// emulated (and the CUDA-core ones elsewhere). Its own instance, so no check flips the other's precision.
+    /// </summary>
+    public static Device GpuShapedTensorCoreCpu
+    {
+        get
+        {
+            lock (Gate)
+            {
+                if (gpuShapedTensorCoreCpu != null) return gpuShapedTensorCoreCpu;
+                var ctx = Context;
+                var accelerator = ctx.GetCPUDevice(1).CreateCPUAccelerator(ctx, CPUAcceleratorMode.Parallel);
+                gpuShapedTensorCoreCpu = new Device(accelerator, KernelFamily.CudaSimt, Precision.Tf32);
+                return gpuShapedTensorCoreCpu;
             }
         }
     }

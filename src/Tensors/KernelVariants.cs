@@ -39,13 +39,17 @@ public sealed class KernelVariants<TKernels> : IKernelVariants where TKernels : 
 
     public IReadOnlyList<(KernelFamily Family, string Kernels)> Variants => variants;
 
-    /// <summary>The implementation for <paramref name="device"/>'s kernel family.</summary>
+    /// <summary>The implementation for the first of <paramref name="device"/>'s families (<see cref="Device.Families"/>) that this op has.</summary>
     public TKernels For(Device device)
     {
-        var implementation = byFamily[(int)device.Family]
-            ?? throw new NotSupportedException($"{Op} has no {device.Family.Name()} kernels (it has {string.Join(", ", variants.Select(v => v.Item1.Name()))})");
-        KernelVariantUsage.Note(Op, device.Family);
-        return implementation;
+        foreach (var family in device.Families)
+        {
+            if (byFamily[(int)family] is not { } implementation) continue;
+            KernelVariantUsage.Note(Op, family);
+            return implementation;
+        }
+        throw new NotSupportedException(
+            $"{Op} has no kernels for {string.Join(" or ", device.Families.Select(f => f.Name()))} (it has {string.Join(", ", variants.Select(v => v.Item1.Name()))})");
     }
 }
 
