@@ -6,6 +6,7 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using ILGpuNet.Layers.Bench;
 using ILGpuNet.Tensors;
 using ILGpuNet.Training.Bench;
 
@@ -13,7 +14,8 @@ namespace ILGpuNet.Benchmarks;
 
 /// <summary>
 /// Every operator of the 3D EfficientNet at the reference model's real shapes (input 91x109x91), the cases of
-/// <c>ilgpunet opbench</c> (<see cref="OpBench.Cases"/>: stem conv, BatchNorm3d+SiLU, MaxPool3d, depthwise
+/// <c>ilgpunet opbench</c> (<see cref="OpBench.Cases"/>: the copy row and the cases registered with each op in
+/// <see cref="OpBenches"/>: stem conv, BatchNorm3d+SiLU, MaxPool3d, depthwise
 /// 3x3x3 and 5x5x5, 1x1x1 convs, squeeze-excitation, Linear, and a copy of the stem output as the memory
 /// roofline) on the CPU accelerator, batch 1 and 8. Forward under NoGrad; backward alone, its forward run
 /// untimed before each iteration (gradients start empty, as an activation's do). The Rate column is GFLOP/s
@@ -33,7 +35,7 @@ public class OperatorBenchmarks
     private Tensor? pending;
 
     /// <summary>The op names of <see cref="OpBench.Cases"/>.</summary>
-    public static IEnumerable<string> Ops => new OpBench(Device.Cpu).Cases(1).Select(c => c.Op);
+    public static IEnumerable<string> Ops => OpBench.Cases(1).Select(c => c.Op);
 
     [ParamsSource(nameof(Ops))]
     public string Op { get; set; } = "";
@@ -45,8 +47,8 @@ public class OperatorBenchmarks
     public void Setup()
     {
         device = Device.Cpu;
-        op = new OpBench(device).Cases(Batch).Single(c => c.Op == Op);
-        inputs = op.Inputs();
+        op = OpBench.Cases(Batch).Single(c => c.Op == Op);
+        inputs = op.Inputs(new BenchOperands(device));
         int[] shape;
         using (new TensorScope())
         using (Autograd.NoGrad())
@@ -128,7 +130,7 @@ public class OperatorBenchmarks
             if (statistics == null) return "-";
             string name = (string)benchmarkCase.Parameters["Op"];
             int batch = (int)benchmarkCase.Parameters["Batch"];
-            var c = Work.GetOrAdd((name, batch), key => new OpBench(Device.Cpu).Cases(key.Batch).Single(x => x.Op == key.Op));
+            var c = Work.GetOrAdd((name, batch), key => OpBench.Cases(key.Batch).Single(x => x.Op == key.Op));
             double work = benchmarkCase.Descriptor.WorkloadMethod.Name == nameof(Forward) ? c.ForwardWork : c.BackwardWork;
             if (work == 0) return "-";
             return $"{work / (statistics.Mean * 1e-9):F2} {c.Unit}";

@@ -57,6 +57,7 @@ public struct BatchNormReduce
 /// The apply passes here serve CUDA (chunk 1: a coalesced grid-stride loop, Float4s when Spatial % 4 == 0);
 /// the CPU accelerator runs pointer siblings over whole (sample, channel) rows (BatchNormKernels.Cpu.cs).
 /// </summary>
+[OpKind("batchnorm")]
 public static partial class BatchNormKernels
 {
     /// <summary>

@@ -15,6 +15,7 @@ namespace ILGpuNet.Kernels;
 /// rows as short as 36 voxels waste no block); the CPU sibling gives it to one thread, no barrier.
 /// </para>
 /// </summary>
+[OpKind("elementwise")]
 public static class ChannelScaleKernels
 {
     /// <summary>

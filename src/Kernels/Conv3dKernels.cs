@@ -19,6 +19,7 @@ namespace ILGpuNet.Kernels;
 /// with the transposed, flipped filter (stride 1, no padding). 1x1x1 stride-1 convolutions never come
 /// here: they are plain GEMMs (Ops.Conv3d). Offsets are 32-bit: each tensor stays below 2^31 elements.
 /// </summary>
+[OpKind("conv3d")]
 public static partial class Conv3dKernels
 {
     /// <summary>

@@ -20,6 +20,7 @@ namespace ILGpuNet.Kernels;
 /// Every reduction has a fixed owner and order (no atomics), so results are bitwise repeatable.
 /// </para>
 /// </summary>
+[OpKind("depthwise_conv3d")]
 public static partial class DepthwiseConv3dKernels
 {
     /// <summary>Threads per group of <see cref="BackwardWeightCuda"/>.</summary>

@@ -6,6 +6,7 @@ namespace ILGpuNet.Kernels;
 /// Pointwise kernels over contiguous views. Items are Float4 groups (launch over n/4 items); the last
 /// n % 4 elements are done by thread 0. Views must start 16-byte aligned (Work.cs).
 /// </summary>
+[OpKind("elementwise", ByOpStruct = true)]
 public static class ElementwiseKernels
 {
     /// <summary>y = op(x).</summary>

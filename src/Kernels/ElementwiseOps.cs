@@ -25,6 +25,7 @@ public struct SquareOp : IUnaryOp
     public readonly float Backward(float x, float dy) => 2f * x * dy;
 }
 
+[OpKind("activation")]
 public struct ReluOp : IUnaryOp
 {
     public readonly float Forward(float x) => x > 0f ? x : 0f;
@@ -33,6 +34,7 @@ public struct ReluOp : IUnaryOp
     public readonly float Backward(float x, float dy) => x > 0f ? dy : 0f;
 }
 
+[OpKind("activation")]
 public struct SigmoidOp : IUnaryOp
 {
     public readonly float Forward(float x) => Sigmoid(x);
@@ -50,6 +52,7 @@ public struct SigmoidOp : IUnaryOp
     public static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
 }
 
+[OpKind("activation")]
 public struct SiluOp : IUnaryOp
 {
     public readonly float Forward(float x) => x * SigmoidOp.Sigmoid(x);

@@ -14,6 +14,7 @@ namespace ILGpuNet.Kernels;
 /// <see cref="GemmCuda"/> is the CUDA kernel (shared memory + barriers), <see cref="GemmCpu"/> the
 /// barrier-free CPU-accelerator kernel; <see cref="GemmLaunch"/> gives each one's launch.
 /// </summary>
+[OpKind("conv3d")]  // 1x1x1 convolutions; a Linear layer tags its launches "linear"
 public static partial class GemmKernels
 {
     /// <summary>ops flag: A is stored transposed (k x m, row pitch lda).</summary>

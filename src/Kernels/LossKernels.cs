@@ -88,6 +88,7 @@ public struct BceWithLogitsOp : IPointLoss
 /// for the host. An optional per-element parameter view (BCE's pos_weight) repeats with
 /// <c>period</c> along the last axis; period 0 means the scalar <c>param</c> everywhere.
 /// </summary>
+[OpKind("loss")]
 public static class LossKernels
 {
     private static float Param(ArrayView<float> weight, int period, float param, int i) =>

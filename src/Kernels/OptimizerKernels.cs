@@ -12,6 +12,7 @@ namespace ILGpuNet.Kernels;
 /// <c>ScaleGrad</c> set, the gradient is first multiplied by scale[0] (the clipping coefficient, read from
 /// device memory) and stored back, exactly as a separate <see cref="ScaleByDeviceScalar"/> pass would.
 /// </summary>
+[OpKind("optimizer")]
 public static class OptimizerKernels
 {
     /// <summary>

@@ -18,6 +18,7 @@ namespace ILGpuNet.Kernels;
 /// reinterprets a float tensor's buffer), exact for any volume below 2^31 voxels.
 /// </para>
 /// </summary>
+[OpKind("pooling")]
 public static class PoolingKernels
 {
     /// <summary>

@@ -9,6 +9,7 @@ namespace ILGpuNet.Kernels;
 /// halves (kernel parameters are plain ints and floats). Because element i depends only on
 /// (seed, offset, i), the launch shape never changes the numbers.
 /// </summary>
+[OpKind("elementwise")]
 public static class RandomKernels
 {
     /// <summary>y = low + scale * u with u uniform in [0, 1) (low = 0, scale = 1 writes u itself, bit-exact).</summary>

@@ -8,6 +8,7 @@ namespace ILGpuNet.Kernels;
 /// (tree with barriers); their CPU siblings give each thread a contiguous range and no barrier.
 /// Both write partials that a second, serial pass combines in index order.
 /// </summary>
+[OpKind("elementwise")]
 public static class ReductionKernels
 {
     /// <summary>Threads per group of the block-reduction variants.</summary>

@@ -7,6 +7,7 @@ namespace ILGpuNet.Kernels;
 /// bandwidth) and independent FMA chains held in registers (FP32 arithmetic). Other kernels report their
 /// rates as a share of these, so "92 %" means the same thing on a 2-core VM and on an H100.
 /// </summary>
+[OpKind("other")]  // benchmarks only: no op of the model
 public static class RooflineKernels
 {
     /// <summary>Independent FMA chains per item: enough to hide the FMA latency (4 cycles on Hopper) within one thread.</summary>

@@ -11,6 +11,7 @@ namespace ILGpuNet.Kernels;
 /// Layouts: w1 (r, C) and w2 (C, r) row-major as PyTorch stores the 1x1x1 convolutions;
 /// hidden (2, N, r) holds the pre-activation h and a = SiLU(h).
 /// </summary>
+[OpKind("linear")]  // the gate's MLP: PyTorch's two 1x1x1 convolutions on pooled maps, Linear-sized
 public static class SqueezeExcitationKernels
 {
     /// <summary>h[n, j] = b1[j] + invVoxels sum_c w1[j, c] psum[n, c] (psum: channel sums, so p = psum / voxels); a = SiLU(h). Items: N * r.</summary>
@@ -141,6 +142,7 @@ public static class SqueezeExcitationKernels
     /// dx = dy * gate[row] + dpooled[row] for x viewed as (rows, inner): the scale's and the mean's
     /// gradients in one pass. Launch over n / 4 items when inner % 4 == 0 (Float4), else over n.
     /// </summary>
+    [OpKind("elementwise")]
     [Kernel]
     public static void InputGrad(ArrayView<float> dy, ArrayView<float> gate, ArrayView<float> dpooled, ArrayView<float> dx, int n, int inner, int chunk)
     {

@@ -8,6 +8,7 @@ namespace ILGpuNet.Kernels;
 /// (Philox.cs addressing) is below p, else 0. Drawn on the device from the reserved stream so that the
 /// numbers depend on (seed, offset, i) only; ChannelScaleKernels applies them with rows = N.
 /// </summary>
+[OpKind("elementwise")]
 public static class StochasticDepthKernels
 {
     /// <summary>factors[i] = u_i &lt; survival ? scale : 0 for i in [0, n).</summary>

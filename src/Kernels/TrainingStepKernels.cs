@@ -6,6 +6,7 @@ namespace ILGpuNet.Kernels;
 /// Per-step bookkeeping of the training loop kept on the device: the running loss with a non-finite flag,
 /// read back only every few steps.
 /// </summary>
+[OpKind("loss")]
 public static class TrainingStepKernels
 {
     /// <summary>

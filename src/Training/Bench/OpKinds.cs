@@ -1,33 +1,38 @@
+using System.Reflection;
+using ILGpuNet.Kernels;
+using ILGpuNet.Tensors;
+
 namespace ILGpuNet.Training.Bench;
 
 /// <summary>
 /// Groups per-kernel profiler times into the op kinds of benchmarks/gpu/README.md, so our breakdown and
-/// PyTorch's sum the same things. GEMM kernels serve both 1x1x1 convolutions and Linear layers; the ops tag
-/// their launches (<see cref="Tensors.KernelProfiler.Tag"/>), and the tag decides.
+/// PyTorch's sum the same things. Each kernel declares its kind (<see cref="OpKindAttribute"/> on its class, method
+/// or op struct). GEMM kernels serve both 1x1x1 convolutions and Linear layers; the ops tag their launches
+/// (<see cref="KernelProfiler.Tag"/>), and the tag wins over the declared kind.
 /// </summary>
 public static class OpKinds
 {
+    private const string Other = "other";
+
+    /// <summary>The declared kind of every catalogued kernel, keyed as the profiler names it ("ElementwiseKernels.Map&lt;SiluOp&gt;").</summary>
+    private static readonly Lazy<Dictionary<string, string>> Declared = new(() =>
+    {
+        var kinds = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var entry in KernelCatalog.All())
+            kinds.TryAdd(KernelProfiler.NameOf(entry.Method), OpKindAttribute.Of(entry.Method) ?? Other);
+        return kinds;
+    });
+
+    /// <summary>The kind of a profiler key: "tag|Class.Method" or "Class.Method&lt;TypeArgs&gt;".</summary>
     public static string Of(string kernel)
     {
         int bar = kernel.IndexOf('|');
-        string? tag = bar > 0 ? kernel[..bar] : null;
-        string name = bar > 0 ? kernel[(bar + 1)..] : kernel;
-        if (tag is not null) return tag;
-        string type = name.Split('.')[0];
-        return type switch
-        {
-            "Conv3dKernels" or "GemmKernels" => "conv3d",
-            "DepthwiseConv3dKernels" => "depthwise_conv3d",
-            "BatchNormKernels" => "batchnorm",
-            "PoolingKernels" => "pooling",
-            "LossKernels" or "TrainingStepKernels" => "loss",
-            // The SE gate's MLP is PyTorch's two 1x1x1 convolutions on pooled maps (Linear-sized); its dx pass is elementwise.
-            "SqueezeExcitationKernels" => name.Contains("InputGrad") ? "elementwise" : "linear",
-            "OptimizerKernels" => "optimizer",
-            "ChannelScaleKernels" or "StochasticDepthKernels" or "RandomKernels" or "ReductionKernels" => "elementwise",
-            "ElementwiseKernels" => name.Contains("Silu") || name.Contains("Sigmoid") || name.Contains("Relu") ? "activation" : "elementwise",
-            _ => "other",
-        };
+        if (bar > 0) return kernel[..bar];
+        if (Declared.Value.TryGetValue(kernel, out var kind)) return kind;
+        // A kernel outside the catalog (closed over a struct of another assembly): its class's kind.
+        string type = kernel.Split('.')[0];
+        return typeof(KernelCatalog).Assembly.GetTypes().FirstOrDefault(t => t.Name == type)
+            ?.GetCustomAttribute<OpKindAttribute>()?.Kind ?? Other;
     }
 
     public static List<OpKindTime> Group(IReadOnlyDictionary<string, (double Ms, long Launches)> kernels)
