@@ -95,10 +95,6 @@ public sealed class Trainer : IDisposable
         log.WriteLine($"model: {model.ParameterCount:N0} parameters, input {preprocessing}, {config.Optimizer} lr {config.LearningRate:G3}, batch {config.BatchSize}, {config.Epochs} epochs on {device}");
     }
 
-    public EfficientNet3d Model => model;
-
-    public RunState State => state;
-
     private VolumeLoader EvaluationLoader(IReadOnlyList<RunSample> samples) =>
         new(RunData.Items(samples), source, new LoaderOptions
         {
@@ -222,7 +218,7 @@ public sealed class Trainer : IDisposable
     }
 
     /// <summary>The checkpoint metadata prediction needs: preprocessing, labels, age scale.</summary>
-    public ModelCard Card(BrainAgeFit? correction = null) => new(config, preprocessing.ToString(), ageScale, correction);
+    private ModelCard Card(BrainAgeFit? correction = null) => new(config, preprocessing.ToString(), ageScale, correction);
 
     public void Dispose()
     {

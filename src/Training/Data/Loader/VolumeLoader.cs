@@ -108,7 +108,6 @@ public sealed class VolumeLoader : IDisposable
     private readonly CancellationTokenSource disposing = new();
     private readonly object shapeGate = new();
     private long cachedBytes;
-    private int sourceReads;
     private GridShape? volumeShape;
 
     public LoaderOptions Options { get; }
@@ -138,9 +137,6 @@ public sealed class VolumeLoader : IDisposable
         ? Math.Max(1, items.Count / Options.BatchSize)
         : (items.Count + Options.BatchSize - 1) / Options.BatchSize;
 
-    /// <summary>How many volumes were read from the source (not served from the cache).</summary>
-    public int SourceReads => Volatile.Read(ref sourceReads);
-
     public int CachedVolumes => cache.Count;
 
     private bool Training => Options.Mode == LoaderMode.Training;
@@ -169,7 +165,6 @@ public sealed class VolumeLoader : IDisposable
         try
         {
             var raw = source.Read(path);
-            Interlocked.Increment(ref sourceReads);
             v = Options.Preprocessing.Prepare(raw);
         }
         catch (Exception e) when (e is not OperationCanceledException and not DataLoadException)

@@ -80,8 +80,6 @@ public sealed class CsvTable
         return new CsvTable(path, header, rows, headerLine);
     }
 
-    public bool Has(string column) => columns.ContainsKey(column);
-
     /// <summary>The index of a column; a missing one is an error that names the file and its header line.</summary>
     public int Column(string name) =>
         columns.TryGetValue(name, out int i) ? i

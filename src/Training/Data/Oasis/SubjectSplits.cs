@@ -47,7 +47,6 @@ public sealed class SubjectSplit
     public int Count => subjects.Count;
     public bool Contains(string subject) => subjects.ContainsKey(subject);
     public Split this[string subject] => subjects[subject].Split;
-    public float LabelOf(string subject) => subjects[subject].Label;
 
     /// <summary>The subjects of one split, ordinal order.</summary>
     public IReadOnlyList<string> Subjects(Split split) =>
