@@ -20,13 +20,8 @@ public static class RunEvaluation
 
         using var model = RunModels.Create(config, device, new RandomSource(config.Seed));
         var state = RunCheckpoint.Load(checkpoint, model, null);
-        using var loader = new VolumeLoader(RunData.Items(samples), new NiftiVolumeSource(RunModels.ConformGrid(config)), new LoaderOptions
-        {
-            Mode = LoaderMode.Evaluation,
-            BatchSize = config.BatchSize,
-            Workers = config.Workers,
-            Preprocessing = VolumePreprocessing.Parse(card.Preprocessing),
-        });
+        using var loader = RunData.EvaluationLoader(samples, new NiftiVolumeSource(RunModels.ConformGrid(config)),
+            VolumePreprocessing.Parse(card.Preprocessing), config.BatchSize, config.Workers);
         var (predictions, meanLoss) = Evaluator.Run(model, loader, samples, loss, card.AgeScale, device);
         var subjects = SubjectPredictions.Average(predictions);
         BrainAgeGapReport? gap = card.Correction is { } fit && loss.AgeHead

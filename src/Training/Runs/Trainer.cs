@@ -58,18 +58,7 @@ public sealed class Trainer : IDisposable
 
         preprocessing = RunModels.Preprocessing(config);
         source = new NiftiVolumeSource(RunModels.ConformGrid(config));
-        trainLoader = new VolumeLoader(RunData.Items(trainSamples), source, new LoaderOptions
-        {
-            Mode = LoaderMode.Training,
-            BatchSize = config.BatchSize,
-            Workers = config.Workers,
-            Seed = config.Seed,
-            DropLast = trainSamples.Count > config.BatchSize,
-            Augmentation = config.Augment ? Augmentation.Default : null,
-            Preprocessing = preprocessing,
-            Cache = true,
-            CacheLimitBytes = 4L << 30,
-        });
+        trainLoader = RunData.TrainingLoader(config, trainSamples, source, preprocessing);
         valLoader = EvaluationLoader(valSamples);
 
         ageScale = AgeScale.Fit(trainSamples.Select(s => s.Age));
@@ -96,15 +85,7 @@ public sealed class Trainer : IDisposable
     }
 
     private VolumeLoader EvaluationLoader(IReadOnlyList<RunSample> samples) =>
-        new(RunData.Items(samples), source, new LoaderOptions
-        {
-            Mode = LoaderMode.Evaluation,
-            BatchSize = config.BatchSize,
-            Workers = config.Workers,
-            Preprocessing = preprocessing,
-            Cache = true,
-            CacheLimitBytes = 2L << 30,
-        });
+        RunData.EvaluationLoader(samples, source, preprocessing, config.BatchSize, config.Workers, cacheBytes: 2L << 30);
 
     /// <summary>Trains the remaining epochs, then evaluates the best weights and writes the reports.</summary>
     public RunSummary Run(Func<int, int, IEpochProgress>? progress = null, CancellationToken cancel = default)

@@ -93,8 +93,8 @@ public sealed class DataLoadException(string path, Exception inner)
 /// enumeration (break, exception, cancellation) or disposing the loader stops the workers.
 /// </para>
 /// <para>
-/// For OASIS data, build it with <see cref="OasisDataset.CreateLoader"/>, which sets the mode from the
-/// split (only the training split augments). Throughput on two EPYC cores: one worker decodes and
+/// A run builds its loaders with <see cref="Runs.RunData.TrainingLoader"/> and <see cref="Runs.RunData.EvaluationLoader"/>
+/// (only the training split augments). Throughput on two EPYC cores: one worker decodes and
 /// normalises about 75-90 91x109x91 .nii.gz volumes/s; with <see cref="LoaderOptions.Cache"/> later
 /// epochs reach over 600 volumes/s per worker (benchmarks/RESULTS.md, "Data pipeline (CPU)").
 /// </para>
