@@ -29,7 +29,7 @@ public static class Prediction
 
     public static List<ScanPrediction> Run(string checkpoint, IReadOnlyList<RunSample> samples, Device device, int batchSize, int workers)
     {
-        if (samples.Count == 0) throw new ArgumentException("nothing to predict: give volume files or --data");
+        if (samples.Count == 0) throw new UserErrorException("nothing to predict: give volume files or --data");
         var card = RunCheckpoint.ReadCard(checkpoint);
         using var model = RunModels.Create(card.Config, device, new RandomSource(card.Config.Seed));
         RunCheckpoint.Load(checkpoint, model, null);

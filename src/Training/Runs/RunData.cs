@@ -66,7 +66,7 @@ public sealed class RunData
     /// </summary>
     private static OasisOptions DatasetOptions(TrainConfig config)
     {
-        var task = config.TaskKind;
+        var task = config.Task;
         return new OasisOptions
         {
             Task = task switch
@@ -75,7 +75,7 @@ public sealed class RunData
                 TrainTask.Sex => OasisTask.Sex,
                 _ => OasisTask.Age,
             },
-            ExtraLabels = task == TrainTask.BrainAge ? [config.BrainAgeLabel == ClassLabel.Cdr ? OasisTask.Cdr : OasisTask.Sex] : [],
+            ExtraLabels = task == TrainTask.BrainAge ? [config.BrainAgeClass == ClassLabel.Cdr ? OasisTask.Cdr : OasisTask.Sex] : [],
             Scans = config.AllScans ? ScanSelection.All : ScanSelection.FirstScan,
             MinHealthyAge = task == TrainTask.Cdr ? config.MinHealthyAge : null,
         };
@@ -93,7 +93,7 @@ public sealed class RunData
         }
         if (unusable.Count > 0)
             warnings.Add($"{unusable.Count} scan(s) without age or sex left out: {string.Join(", ", unusable.Distinct())}");
-        if (samples.Count == 0) throw new InvalidDataException($"{source}: no usable scans for task {config.Task}");
+        if (samples.Count == 0) throw new DataFormatException(source, 0, null, $"no usable scans for task {config.Task.Name()}");
         // Stratified by the task's labels together (10-year age bins for age), written to or read from splits.csv.
         var split = dataset.LoadOrCreateSplit(splitsCsv, config.Seed,
             new SplitFractions(config.TrainFraction, config.ValFraction, config.TestFraction), warnings);

@@ -15,7 +15,7 @@ public static class RunEvaluation
         var card = RunCheckpoint.ReadCard(checkpoint);
         var data = RunData.Load(config, config.DataRoot, config.Data is null ? null : config.Csv, run.Splits);
         var samples = data.Part(part);
-        if (samples.Count == 0) throw new InvalidDataException($"{run.Splits}: the {SubjectSplit.Name(part)} split has no scans");
+        if (samples.Count == 0) throw new DataFormatException(run.Splits, 0, null, $"the {SubjectSplit.Name(part)} split has no scans");
         var loss = StepLoss.For(config, data.Part(Split.Train), card.AgeScale);
 
         using var model = RunModels.Create(config, device, new RandomSource(config.Seed));
@@ -31,7 +31,7 @@ public static class RunEvaluation
         string name = SubjectSplit.Name(part);
         var summary = new RunSummary
         {
-            Task = config.Task,
+            Task = config.Task.Name(),
             ClassLabel = loss.ClassHead?.Name(),
             Device = device.ToString(),
             Data = config.DataRoot,

@@ -8,8 +8,8 @@ using ILGpuNet.Training.Metrics;
 
 namespace ILGpuNet.Training.Runs;
 
-/// <summary>Why training ended early: a non-finite loss (the last good checkpoint is kept).</summary>
-public sealed class TrainingDivergedException(string message) : Exception(message);
+/// <summary>Why training ended early: a non-finite loss (the last good checkpoint is kept); the message says what to change.</summary>
+public sealed class TrainingDivergedException(string message) : UserErrorException(message);
 
 /// <summary>
 /// The main job: trains a task end to end in a run folder. Each epoch trains on the training split
@@ -54,7 +54,7 @@ public sealed class Trainer : IDisposable
         valSamples = data.Part(Split.Val);
         testSamples = data.Part(Split.Test);
         if (trainSamples.Count == 0 || valSamples.Count == 0)
-            throw new InvalidDataException($"{dataRoot}: too few subjects for a training and a validation split ({data.Samples.Count} scans)");
+            throw new DataFormatException(dataRoot, 0, null, $"too few subjects for a training and a validation split ({data.Samples.Count} scans)");
 
         preprocessing = RunModels.Preprocessing(config);
         source = new NiftiVolumeSource(RunModels.ConformGrid(config));
@@ -81,7 +81,7 @@ public sealed class Trainer : IDisposable
         }
         log.WriteLine($"data: {data.Samples.Count} scans of {data.Samples.Select(s => s.SubjectId).Distinct().Count()} subjects; " +
                       $"train {trainSamples.Count}, val {valSamples.Count}, test {testSamples.Count} scans (split by subject)");
-        log.WriteLine($"model: {model.ParameterCount:N0} parameters, input {preprocessing}, {config.Optimizer} lr {config.LearningRate:G3}, batch {config.BatchSize}, {config.Epochs} epochs on {device}");
+        log.WriteLine($"model: {model.ParameterCount:N0} parameters, input {preprocessing}, {config.Optimizer.Name()} lr {config.LearningRate:G3}, batch {config.BatchSize}, {config.Epochs} epochs on {device}");
     }
 
     private VolumeLoader EvaluationLoader(IReadOnlyList<RunSample> samples) =>

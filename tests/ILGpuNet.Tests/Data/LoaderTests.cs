@@ -195,6 +195,21 @@ public class LoaderTests
     }
 
     [Fact]
+    public void AFaultWhileLoadingSurfacesAsItselfNotAsABadFile()
+    {
+        var bug = new FuncVolumeSource(p => p == "v3" ? throw new IndexOutOfRangeException("a bug in a reader") : new TensorVolume(Volume(0, Grid), Grid));
+        using var loader = new VolumeLoader(Items(6), bug, new LoaderOptions { Mode = LoaderMode.Evaluation, BatchSize = 2, Workers = 2 });
+        var e = Assert.Throws<IndexOutOfRangeException>(() => loader.Epoch(0).ToList());
+        Assert.Equal("a bug in a reader", e.Message);
+        Assert.Contains(nameof(AFaultWhileLoadingSurfacesAsItselfNotAsABadFile), e.StackTrace);  // thrown where it happened
+
+        var badFile = new FuncVolumeSource(p => p == "v3" ? throw new Training.Data.Nifti.NiftiException(p, "bad magic") : new TensorVolume(Volume(0, Grid), Grid));
+        using var second = new VolumeLoader(Items(6), badFile, new LoaderOptions { Mode = LoaderMode.Evaluation, BatchSize = 2, Workers = 2 });
+        var user = Assert.Throws<DataLoadException>(() => second.Epoch(0).ToList());
+        Assert.Equal("v3: bad magic", user.Message);
+    }
+
+    [Fact]
     public void VolumesOfAnotherShapeAreAnErrorNamingTheFile()
     {
         var source = new FuncVolumeSource(p => p == "v3"
@@ -332,8 +347,8 @@ public class LoaderFileTests
             });
             var config = new TrainConfig
             {
-                Task = "age", Data = dir, Seed = 4, BatchSize = 3, Workers = 2,
-                Normalization = "zscore-brain", Downsample = 2, Grid = "8x10x8",
+                Task = TrainTask.Age, Data = dir, Seed = 4, BatchSize = 3, Workers = 2,
+                Normalization = VolumeNormalization.ZScoreBrain, Downsample = 2, Grid = "8x10x8",
             };
             string splits = Path.Combine(dir, "splits.csv");
             var written = RunData.Load(config, dir, null, splits);

@@ -80,7 +80,7 @@ public class SplitTests
         // 60 subjects with mpr-1..4; every third also has an MR2 session: 320 files.
         var (records, scans) = FakeOasis.Cohort(60, 4, s => s % 3 == 0 ? 2 : 1);
         using var dir = new TempDir();
-        var data = RunData.FromRecords(new TrainConfig { Task = "cdr", Seed = 5 }, records, scans, dir.File("splits.csv"));
+        var data = RunData.FromRecords(new TrainConfig { Task = TrainTask.Cdr, Seed = 5 }, records, scans, dir.File("splits.csv"));
         Assert.Equal(320, data.Samples.Count);
 
         var subjectsBySplit = Enum.GetValues<Split>().ToDictionary(p => p, p => data.Part(p).Select(s => s.SubjectId).ToHashSet());

@@ -15,7 +15,7 @@ public class TrainerApiTests
         var (records, scans) = FakeOasis.Cohort(80, 2, s => s % 4 == 0 ? 2 : 1);
         records[1] = records[1] with { Sex = null }; // OAS1_0002 has one session: no other row to take M/F from
         using var dir = new TempDir();
-        var config = new TrainConfig { Task = "brainage", Seed = 9 };
+        var config = new TrainConfig { Task = TrainTask.BrainAge, Seed = 9 };
         var data = RunData.FromRecords(config, records, scans, dir.File("splits.csv"));
 
         string dropped = records[1].SubjectId;
@@ -43,7 +43,7 @@ public class TrainerApiTests
     public void SplitIsWrittenOnceThenReadBack()
     {
         var (records, scans) = FakeOasis.Cohort(40, 3, s => s % 5 == 0 ? 2 : 1);
-        var config = new TrainConfig { Task = "sex", Seed = 3 };
+        var config = new TrainConfig { Task = TrainTask.Sex, Seed = 3 };
         using var dir = new TempDir();
         string csv = dir.File("run/splits.csv");
         var first = RunData.FromRecords(config, records, scans, csv);
@@ -64,7 +64,7 @@ public class TrainerApiTests
     {
         using var dir = new TempDir();
         string root = SyntheticCohort.EnsureCached(dir.File("cohort"), subjects: 10, seed: 2, Tiny, maxScans: 1);
-        var config = new TrainConfig { Task = "cdr", Data = root, Seed = 1, BatchSize = 2, Workers = 2, TrainFraction = 0.5, ValFraction = 0.5, TestFraction = 0 };
+        var config = new TrainConfig { Task = TrainTask.Cdr, Data = root, Seed = 1, BatchSize = 2, Workers = 2, TrainFraction = 0.5, ValFraction = 0.5, TestFraction = 0 };
         var data = RunData.Load(config, root, null, dir.File("splits.csv"));
         var source = new NiftiVolumeSource();
 

@@ -75,9 +75,12 @@ public sealed class Batch : IDisposable
     public void Dispose() => Interlocked.Exchange(ref owner, null)?.Return(Data);
 }
 
-/// <summary>A volume that could not be loaded; the message starts with its file.</summary>
+/// <summary>
+/// A volume that could not be loaded because of the file (unreadable, malformed, another shape); the message
+/// starts with its file. A fault of the program while loading is not wrapped: it surfaces as itself.
+/// </summary>
 public sealed class DataLoadException(string path, Exception inner)
-    : Exception(inner.Message.Contains(path, StringComparison.Ordinal) ? inner.Message : $"{path}: {inner.Message}", inner)
+    : UserErrorException(inner.Message.Contains(path, StringComparison.Ordinal) ? inner.Message : $"{path}: {inner.Message}", inner)
 {
     public string FilePath { get; } = path;
 }
@@ -89,7 +92,8 @@ public sealed class DataLoadException(string path, Exception inner)
 /// at most <see cref="LoaderOptions.Prefetch"/> ahead of the consumer, and the consumer takes them in
 /// order. Since augmentation draws depend only on (seed, epoch, item), the batches of an epoch are
 /// identical for any worker count and any thread timing. A worker's exception surfaces in the consumer,
-/// when it reaches the failed batch, as a <see cref="DataLoadException"/> naming the file. Leaving the
+/// when it reaches the failed batch: a problem with the file (<see cref="UserErrors.Is"/>) as a
+/// <see cref="DataLoadException"/> naming it, any other exception as itself. Leaving the
 /// enumeration (break, exception, cancellation) or disposing the loader stops the workers.
 /// </para>
 /// <para>
@@ -167,7 +171,7 @@ public sealed class VolumeLoader : IDisposable
             var raw = source.Read(path);
             v = Options.Preprocessing.Prepare(raw);
         }
-        catch (Exception e) when (e is not OperationCanceledException and not DataLoadException)
+        catch (Exception e) when (UserErrors.Is(e) && e is not DataLoadException)
         {
             throw new DataLoadException(path, e);
         }

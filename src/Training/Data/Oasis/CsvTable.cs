@@ -7,7 +7,7 @@ namespace ILGpuNet.Training.Data;
 /// (1-based, 0 when the problem is the file as a whole) and the column, so a user can fix it in an editor.
 /// </summary>
 public sealed class DataFormatException(string file, int line, string? column, string problem)
-    : Exception(Describe(file, line, column, problem))
+    : UserErrorException(Describe(file, line, column, problem))
 {
     public string FilePath { get; } = file;
     public int Line { get; } = line;
