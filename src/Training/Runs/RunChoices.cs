@@ -34,8 +34,4 @@ public static class RunChoices
         [(DeviceKind.Auto, "auto"), (DeviceKind.Cuda, "cuda"), (DeviceKind.Cpu, "cpu")]);
 
     public static string Name(this OptimizerKind o) => Optimizer.Name(o);
-
-    public static string Name(this ScheduleKind s) => Schedule.Name(s);
-
-    public static string Name(this DeviceKind d) => Device.Name(d);
 }
