@@ -48,6 +48,7 @@ internal static class BenchCommand
                 DepthMult = parse.GetValue(depth),
                 ReferenceHead = parse.GetValue(config) == "reference",
             };
+            run.Validate();
             foreach (int b in batches) CommonOptions.CheckBatch(RunModels.ModelConfig(run), b, $"--batch {b}");
             var dev = CommonOptions.Open(parse.GetValue(device)!);
             int failed = 0;

@@ -1,18 +1,28 @@
 using System.CommandLine;
 using ILGpuNet.Layers.Models;
 using ILGpuNet.Tensors;
+using ILGpuNet.Training.Runs;
 
 namespace ILGpuNet.Cli.Commands;
 
 internal static class CommonOptions
 {
-    public static Option<string> Device() => new Option<string>("--device")
-    {
-        Description = "Accelerator: auto (a CUDA GPU when present, else the CPU accelerator), cuda or cpu",
-        DefaultValueFactory = _ => "auto",
-    }.AcceptOnlyFromAmong("auto", "cuda", "cpu");
+    public static Option<string> Device() =>
+        Choice("--device", "Accelerator: auto (a CUDA GPU when present, else the CPU accelerator), cuda or cpu", RunChoices.Device, DeviceKind.Auto);
 
-    public static Device Open(string kind) => Tensors.Device.Open(DeviceKindParser.Parse(kind));
+    /// <summary>The device of a <see cref="Device"/> option's value.</summary>
+    public static Device Open(string kind) => Open(RunChoices.Device.Parse(kind));
+
+    public static Device Open(DeviceKind kind) => Tensors.Device.Open(kind);
+
+    /// <summary>An option that takes one of <paramref name="choices"/>' names; read it with <see cref="GetChoice"/>.</summary>
+    public static Option<string> Choice<T>(string name, string description, Choices<T> choices, T defaultValue) where T : struct, Enum =>
+        new Option<string>(name) { Description = description, DefaultValueFactory = _ => choices.Name(defaultValue) }
+            .AcceptOnlyFromAmong([.. choices.Names]);
+
+    /// <summary>The enum value of a <see cref="Choice"/> option: its name is parsed here, once.</summary>
+    public static T GetChoice<T>(this ParseResult parse, Option<string> option, Choices<T> choices) where T : struct, Enum =>
+        choices.Parse(parse.GetValue(option)!);
 
     /// <summary>Comma-separated batch sizes such as "32,8", each at least 1.</summary>
     public static int[] ParseBatches(string text, string option = "--batch")

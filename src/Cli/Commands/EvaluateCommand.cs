@@ -23,7 +23,7 @@ internal static class EvaluateCommand
         {
             var run = new RunFolder(parse.GetValue(runDir)!.FullName);
             if (!File.Exists(run.Config)) throw new CliException($"{run.Config}: not found; --run takes a folder written by train");
-            var config = TrainConfig.FromJson(run.Config, File.ReadAllText(run.Config));
+            var config = TrainConfig.Read(run.Config);
             string path = parse.GetValue(checkpoint) == "last" ? run.LastCheckpoint : run.BestCheckpoint;
             if (!File.Exists(path)) throw new CliException($"{path}: not found; the run has not finished an epoch yet");
             var part = parse.GetValue(split) switch { "train" => Split.Train, "val" => Split.Val, _ => Split.Test };

@@ -17,6 +17,9 @@ internal static class GradcheckCommand
         };
         command.SetAction(parse =>
         {
+            if (parse.GetValue(op) is { } name && !OpChecks.All().Any(c => c.Name.Equals(name, StringComparison.OrdinalIgnoreCase)
+                    || c.Covers.Any(n => n.Equals(name, StringComparison.OrdinalIgnoreCase))))
+                throw new CliException($"no check for op '{name}'. Known ops: {string.Join(", ", OpChecks.All().Select(c => c.Name).Distinct())}");
             var dev = CommonOptions.Open(parse.GetValue(device)!);
             output.WriteLine($"gradcheck on {dev}");
             output.WriteLine($"{"op",-22} {"shape",-34} {"variant",-17} {"forward",10} {"backward",10}  result");

@@ -36,7 +36,7 @@ internal static class InfoCommand
                     var (header, stats) = Inspect(path);
                     output.WriteLine(parse.GetValue(json) ? Json(path, header, stats) : Text(path, header, stats));
                 }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+                catch (Exception e) when (UserErrors.Is(e))
                 {
                     failed++;
                     error.WriteLine($"error: {(e is NiftiException ? e.Message : $"{path}: {e.Message}")}");

@@ -28,13 +28,14 @@ internal static class ModelCommand
         command.SetAction(parse =>
         {
             var cfg = parse.GetValue(config) == "reference" ? EfficientNet3dConfig.Reference() : new EfficientNet3dConfig();
-            if (parse.GetValue(grid) is { } g) cfg = cfg with { Grid = EfficientNet3dConfig.ParseGrid(g) };
+            if (parse.GetValue(grid) is { } g) cfg = cfg with { Grid = UserInput(() => EfficientNet3dConfig.ParseGrid(g), "--grid: ") };
             if (parse.GetValue(width) is { } w) cfg = cfg with { WidthMultiplier = w };
             if (parse.GetValue(depth) is { } d) cfg = cfg with { DepthMultiplier = d };
             if (parse.GetValue(heads) is { } h)
                 cfg = cfg with { Heads = h switch { "regression" => ModelHeads.Regression, "double" => ModelHeads.Double, _ => ModelHeads.Classification } };
             if (parse.GetValue(classes) is { } k) cfg = cfg with { Classes = k };
-            var s = ModelSummary.Of(cfg);  // validates: ArgumentException -> one-line error
+            UserInput(cfg.Validate);
+            var s = ModelSummary.Of(cfg);
             var inv = CultureInfo.InvariantCulture;
             output.WriteLine(string.Create(inv, $"EfficientNet3d ({parse.GetValue(config)}): grid {cfg.GridText}, width x{cfg.WidthMultiplier}, depth x{cfg.DepthMultiplier}, " +
                 $"heads {cfg.Heads.ToString().ToLowerInvariant()}{(cfg.HasClassifier ? $" ({cfg.Classes} classes)" : "")}, {cfg.Blocks.Count} MBConv blocks, " +
@@ -54,5 +55,20 @@ internal static class ModelCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Runs a parse or validation of the user's values; what it refuses becomes a one-line user error.</summary>
+    private static void UserInput(Action check) => UserInput(() => { check(); return 0; });
+
+    private static T UserInput<T>(Func<T> check, string prefix = "")
+    {
+        try
+        {
+            return check();
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliException(prefix + e.Message);
+        }
     }
 }

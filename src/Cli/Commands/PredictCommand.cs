@@ -43,7 +43,7 @@ internal static class PredictCommand
             RunReports.WritePredictions(scans, predictions, card.Correction);
             RunReports.WritePredictions(subjects, SubjectPredictions.Average(predictions), card.Correction);
             output.WriteLine($"predict: {predictions.Count} scans of {predictions.Select(p => p.Sample.SubjectId).Distinct().Count()} subjects with {Path.GetFileName(ckpt)} " +
-                             $"(task {card.Config.Task}, input {card.Preprocessing}) -> {scans}, {subjects}");
+                             $"(task {card.Config.Task.Name()}, input {card.Preprocessing}) -> {scans}, {subjects}");
             return 0;
         });
         return command;

@@ -17,6 +17,14 @@ internal static class PtxCommand
         };
         command.SetAction(parse =>
         {
+            try
+            {
+                PtxCompiler.ParseArchitecture(parse.GetValue(arch)!);
+            }
+            catch (ArgumentException e)
+            {
+                throw new CliException($"--arch: {e.Message}");
+            }
             var dir = parse.GetValue(outDir);
             if (dir != null) Directory.CreateDirectory(dir.FullName);
             int ok = 0, failed = 0;

@@ -25,12 +25,21 @@ internal static class SynthCommand
             int n = parse.GetValue(subjects), maxScans = parse.GetValue(scans);
             if (n < 1 || n > 9999) throw new CliException("--subjects must be between 1 and 9999");
             if (maxScans < 1 || maxScans > 4) throw new CliException("--scans must be between 1 and 4");
+            SyntheticGrid cohortGrid;
+            try
+            {
+                cohortGrid = SyntheticGrid.Parse(parse.GetValue(grid)!);
+            }
+            catch (ArgumentException e)
+            {
+                throw new CliException($"--grid: {e.Message}");
+            }
             var options = new SyntheticCohortOptions
             {
                 OutputDirectory = parse.GetValue(outDir)!.FullName,
                 Subjects = n,
                 Seed = parse.GetValue(seed),
-                Grid = SyntheticGrid.Parse(parse.GetValue(grid)!),
+                Grid = cohortGrid,
                 MaxScans = maxScans,
             };
             output.WriteLine($"synth: {options.Subjects} subjects, seed {options.Seed}, grid {options.Grid} -> {options.OutputDirectory}");

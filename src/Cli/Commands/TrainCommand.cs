@@ -14,10 +14,8 @@ internal static class TrainCommand
     public static Command Create(TextWriter output)
     {
         var d = new TrainConfig();
-        var task = new Option<string>("--task") { Description = "cdr (CDR 0 vs > 0), sex, age (regression) or brainage (age + class head)", DefaultValueFactory = _ => d.Task }
-            .AcceptOnlyFromAmong("cdr", "sex", "age", "brainage");
-        var brainAgeClass = new Option<string>("--brainage-class") { Description = "brainage: the class head's label", DefaultValueFactory = _ => d.BrainAgeClass }
-            .AcceptOnlyFromAmong("cdr", "sex");
+        var task = CommonOptions.Choice("--task", "cdr (CDR 0 vs > 0), sex, age (regression) or brainage (age + class head)", RunChoices.Task, d.Task);
+        var brainAgeClass = CommonOptions.Choice("--brainage-class", "brainage: the class head's label", RunChoices.ClassLabel, d.BrainAgeClass);
         var data = new Option<DirectoryInfo?>("--data") { Description = "OASIS layout folder (OAS1_xxxx_MRy/...nii.gz); without it, the synthetic cohort" };
         var csv = new Option<FileInfo?>("--csv") { Description = "The OASIS cross-sectional CSV (default: the CSV in --data)" };
         var subjects = new Option<int>("--subjects") { Description = "Synthetic cohort size when there is no --data", DefaultValueFactory = _ => d.SyntheticSubjects };
@@ -26,11 +24,9 @@ internal static class TrainCommand
         var epochs = new Option<int>("--epochs") { Description = "Training epochs", DefaultValueFactory = _ => d.Epochs };
         var batch = new Option<int>("--batch-size") { Description = "Samples per step", DefaultValueFactory = _ => d.BatchSize };
         var lr = new Option<double>("--lr") { Description = "Peak learning rate", DefaultValueFactory = _ => d.LearningRate };
-        var optimizer = new Option<string>("--optimizer") { Description = "adam, adamw or sgd (momentum 0.9)", DefaultValueFactory = _ => d.Optimizer }
-            .AcceptOnlyFromAmong("adam", "adamw", "sgd");
+        var optimizer = CommonOptions.Choice("--optimizer", "adam, adamw or sgd (momentum 0.9)", RunChoices.Optimizer, d.Optimizer);
         var weightDecay = new Option<double>("--weight-decay") { Description = "L2 (adam, sgd) or decoupled (adamw) weight decay", DefaultValueFactory = _ => d.WeightDecay };
-        var schedule = new Option<string>("--schedule") { Description = "Learning-rate schedule after warm-up", DefaultValueFactory = _ => d.Schedule }
-            .AcceptOnlyFromAmong("cosine", "step", "constant");
+        var schedule = CommonOptions.Choice("--schedule", "Learning-rate schedule after warm-up", RunChoices.Schedule, d.Schedule);
         var warmup = new Option<double>("--warmup-epochs") { Description = "Linear warm-up length", DefaultValueFactory = _ => d.WarmupEpochs };
         var patience = new Option<int>("--patience") { Description = "Stop after this many epochs without a better validation loss (0: never)", DefaultValueFactory = _ => d.Patience };
         var grid = new Option<string>("--grid") { Description = "Model input grid DxHxW (volumes are pooled by --downsample, then centre-cropped or padded)", DefaultValueFactory = _ => d.Grid };
@@ -44,8 +40,8 @@ internal static class TrainCommand
         var minAge = new Option<float?>("--min-healthy-age") { Description = "cdr: drop healthy subjects younger than this (62 is usual)" };
         var firstScan = new Option<bool>("--first-scan") { Description = "One scan per subject instead of every scan and session" };
         var noAugment = new Option<bool>("--no-augment") { Description = "Train without flips, shifts and intensity scaling" };
-        var normalization = new Option<string>("--normalization") { Description = "zscore (whole volume, the reference) or zscore-brain (non-zero voxels)", DefaultValueFactory = _ => d.Normalization }
-            .AcceptOnlyFromAmong("zscore", "zscore-brain");
+        var normalization = CommonOptions.Choice("--normalization", "zscore (whole volume, the reference) or zscore-brain (non-zero voxels)",
+            RunChoices.Normalization, d.Normalization);
         var classWeight = new Option<double>("--class-loss-weight") { Description = "brainage: weight of the class loss against the age loss", DefaultValueFactory = _ => d.ClassLossWeight };
         var clip = new Option<double>("--grad-clip") { Description = "Global gradient-norm clip (0: off)", DefaultValueFactory = _ => d.GradClip };
         var workers = new Option<int>("--workers") { Description = "Loader threads (default: one per spare core)", DefaultValueFactory = _ => d.Workers };
@@ -66,24 +62,24 @@ internal static class TrainCommand
             {
                 run = new RunFolder(resumeDir.FullName);
                 if (!File.Exists(run.Config)) throw new CliException($"{run.Config}: not found; --resume takes a run folder written by train");
-                config = TrainConfig.FromJson(run.Config, File.ReadAllText(run.Config));
+                config = TrainConfig.Read(run.Config);
             }
             else
             {
                 config = new TrainConfig
                 {
-                    Task = parse.GetValue(task)!,
-                    BrainAgeClass = parse.GetValue(brainAgeClass)!,
+                    Task = parse.GetChoice(task, RunChoices.Task),
+                    BrainAgeClass = parse.GetChoice(brainAgeClass, RunChoices.ClassLabel),
                     Data = parse.GetValue(data)?.FullName,
                     Csv = parse.GetValue(csv)?.FullName,
                     SyntheticSubjects = parse.GetValue(subjects),
-                    Device = parse.GetValue(device)!,
+                    Device = parse.GetChoice(device, RunChoices.Device),
                     Epochs = parse.GetValue(epochs),
                     BatchSize = parse.GetValue(batch),
                     LearningRate = parse.GetValue(lr),
-                    Optimizer = parse.GetValue(optimizer)!,
+                    Optimizer = parse.GetChoice(optimizer, RunChoices.Optimizer),
                     WeightDecay = parse.GetValue(weightDecay),
-                    Schedule = parse.GetValue(schedule)!,
+                    Schedule = parse.GetChoice(schedule, RunChoices.Schedule),
                     WarmupEpochs = parse.GetValue(warmup),
                     Patience = parse.GetValue(patience),
                     Grid = parse.GetValue(grid)!,
@@ -95,13 +91,13 @@ internal static class TrainCommand
                     MinHealthyAge = parse.GetValue(minAge),
                     AllScans = !parse.GetValue(firstScan),
                     Augment = !parse.GetValue(noAugment),
-                    Normalization = parse.GetValue(normalization)!,
+                    Normalization = parse.GetChoice(normalization, RunChoices.Normalization),
                     ClassLossWeight = parse.GetValue(classWeight),
                     GradClip = parse.GetValue(clip),
                     Workers = parse.GetValue(workers),
                     SyncEvery = parse.GetValue(syncEvery),
                 };
-                run = new RunFolder(parse.GetValue(outDir)?.FullName ?? Path.Combine("runs", $"{config.Task}-{DateTime.Now:yyyyMMdd-HHmmss}"));
+                run = new RunFolder(parse.GetValue(outDir)?.FullName ?? Path.Combine("runs", $"{config.Task.Name()}-{DateTime.Now:yyyyMMdd-HHmmss}"));
             }
             var given = parse.CommandResult.Children.OfType<OptionResult>().Where(o => !o.Implicit).Select(o => o.Option.Name).ToHashSet();
             return TrainJob.Run(config, run, resumeDir is not null, given, parse.GetValue(cache)?.FullName, output);

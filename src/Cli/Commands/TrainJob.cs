@@ -16,7 +16,7 @@ internal static class TrainJob
         if (!resume)
         {
             config = TrainSizing.Apply(config, device.IsCpu, given);
-            config.Validate();
+            config.Validate();  // a resumed run's config.json was validated as it was read
             CheckBatch(config);
             if (File.Exists(run.Config) && File.Exists(run.LastCheckpoint))
                 throw new CliException($"{run.Root} already holds a run; continue it with --resume {run.Root} or choose another --out");
@@ -25,7 +25,7 @@ internal static class TrainJob
             AtomicFile.WriteAllText(run.Config, config.ToJson());
         }
         else CheckBatch(config);
-        output.WriteLine($"train: task {config.Task} on {device} -> {run.Root}");
+        output.WriteLine($"train: task {config.Task.Name()} on {device} -> {run.Root}");
         if (config.SizingNote is not null) output.WriteLine(config.SizingNote);
         if (config.Data is null) EnsureSynthetic(config, output);
 
@@ -34,10 +34,6 @@ internal static class TrainJob
         try
         {
             summary = trainer.Run((epoch, samples) => EpochProgress.Start(epoch, config.Epochs, samples, output));
-        }
-        catch (TrainingDivergedException e)
-        {
-            throw new CliException(e.Message);
         }
         catch (DeviceOutOfMemoryException e)
         {

@@ -72,12 +72,6 @@ public abstract class Module : IDisposable
 
     public long ParameterCount => NamedParameters().Sum(p => p.Tensor.Length);
 
-    /// <summary>Zeroes every parameter's accumulated gradient, keeping the buffers.</summary>
-    public void ZeroGrad()
-    {
-        foreach (var (_, p) in NamedParameters()) p.ZeroGrad();
-    }
-
     public virtual void Dispose()
     {
         foreach (var (_, t) in parameters)

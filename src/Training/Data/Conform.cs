@@ -88,7 +88,9 @@ public static class Conform
         }
         catch (ArgumentException e)
         {
-            throw new ArgumentException($"cannot conform {source.SourcePath ?? "volume"}: its {e.Message}", e);
+            // A file's singular affine is a problem with the file; an in-memory volume's is the caller's.
+            if (source.SourcePath is { } file) throw new NiftiException(file, $"cannot conform it to {target}: its {e.Message}", e);
+            throw new ArgumentException($"cannot conform the volume: its {e.Message}", e);
         }
 
         // Target voxel -> source voxel in one affine.

@@ -5,7 +5,7 @@ namespace ILGpuNet.Training.Runs;
 /// cosine decay to zero, a step decay (x0.1 at 1/2 and 3/4 of the remaining steps), or constant. A pure
 /// function of the step, so a resumed run follows the same schedule.
 /// </summary>
-public sealed class LearningRateSchedule(string kind, double baseRate, long totalSteps, long warmupSteps)
+public sealed class LearningRateSchedule(ScheduleKind kind, double baseRate, long totalSteps, long warmupSteps)
 {
     public double At(long step)
     {
@@ -14,10 +14,10 @@ public sealed class LearningRateSchedule(string kind, double baseRate, long tota
         double t = Math.Clamp((double)(step - warmupSteps) / decaySteps, 0, 1);
         return kind switch
         {
-            "cosine" => baseRate * 0.5 * (1 + Math.Cos(Math.PI * t)),
-            "step" => baseRate * (t < 0.5 ? 1 : t < 0.75 ? 0.1 : 0.01),
-            "constant" => baseRate,
-            _ => throw new ArgumentException($"unknown schedule '{kind}'"),
+            ScheduleKind.Cosine => baseRate * 0.5 * (1 + Math.Cos(Math.PI * t)),
+            ScheduleKind.Step => baseRate * (t < 0.5 ? 1 : t < 0.75 ? 0.1 : 0.01),
+            ScheduleKind.Constant => baseRate,
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a schedule"),
         };
     }
 }

@@ -11,14 +11,11 @@ namespace ILGpuNet.Training.Runs;
 /// </summary>
 public sealed record ModelCard(TrainConfig Config, string Preprocessing, AgeScale AgeScale, BrainAgeFit? Correction)
 {
-    public string[]? ClassNames => Config.TaskKind.Classifies(Config.BrainAgeLabel)?.ClassNames();
+    public string[]? ClassNames => Config.Task.Classifies(Config.BrainAgeClass)?.ClassNames();
 
     public static readonly JsonSerializerOptions Json = new(TrainConfig.Json)
     {
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
-
-    public static ModelCard FromJson(string path, string text) => RunJson.Read<ModelCard>(path, text, Json, "the checkpoint's model card is unreadable");
 }

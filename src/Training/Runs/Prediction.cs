@@ -24,23 +24,17 @@ public static class Prediction
     {
         var dataset = OasisDataset.Load(root, csv, new OasisOptions { Task = OasisTask.Cdr });
         warnings.AddRange(dataset.Warnings);
-        return dataset.Samples.Select(s => new RunSample(s.Path, s.SubjectId, s.SessionId, s.CdrClass,
-            s.Sex is char c ? (c == 'F' ? 1 : 0) : -1, s.Age ?? float.NaN)).ToList();
+        return dataset.Samples.Select(RunSample.Of).ToList();
     }
 
     public static List<ScanPrediction> Run(string checkpoint, IReadOnlyList<RunSample> samples, Device device, int batchSize, int workers)
     {
-        if (samples.Count == 0) throw new ArgumentException("nothing to predict: give volume files or --data");
+        if (samples.Count == 0) throw new UserErrorException("nothing to predict: give volume files or --data");
         var card = RunCheckpoint.ReadCard(checkpoint);
         using var model = RunModels.Create(card.Config, device, new RandomSource(card.Config.Seed));
         RunCheckpoint.Load(checkpoint, model, null);
-        using var loader = new VolumeLoader(RunData.Items(samples), new NiftiVolumeSource(RunModels.ConformGrid(card.Config)), new LoaderOptions
-        {
-            Mode = LoaderMode.Evaluation,
-            BatchSize = batchSize,
-            Workers = workers,
-            Preprocessing = VolumePreprocessing.Parse(card.Preprocessing),
-        });
+        using var loader = RunData.EvaluationLoader(samples, new NiftiVolumeSource(RunModels.ConformGrid(card.Config)),
+            VolumePreprocessing.Parse(card.Preprocessing), batchSize, workers);
         return Evaluator.Run(model, loader, samples, null, card.AgeScale, device).Predictions;
     }
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using ILGpuNet.Layers;
 using ILGpuNet.Layers.Optim;
 using ILGpuNet.Training.Checkpoints;
+using ILGpuNet.Training.Data;
 
 namespace ILGpuNet.Training.Runs;
 
@@ -28,11 +29,21 @@ public static class RunCheckpoint
         return Read<RunState>(path, result.Info, StateKey) ?? new RunState();
     }
 
+    /// <summary>The model card of a training checkpoint, its preprocessing string checked.</summary>
     public static ModelCard ReadCard(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such checkpoint");
-        return Read<ModelCard>(path, Checkpoint.ReadInfo(path), CardKey)
-               ?? throw new InvalidDataException($"{path}: not an ilgpunet training checkpoint (no model card in its metadata)");
+        var card = Read<ModelCard>(path, Checkpoint.ReadInfo(path), CardKey)
+                   ?? throw new SafeTensorsException(path, "not an ilgpunet training checkpoint (no model card in its metadata)");
+        try
+        {
+            VolumePreprocessing.Parse(card.Preprocessing);
+        }
+        catch (FormatException e)
+        {
+            throw new SafeTensorsException(path, $"the model card's preprocessing: {e.Message}");
+        }
+        return card;
     }
 
     private static T? Read<T>(string path, CheckpointInfo? info, string key)
@@ -44,7 +55,7 @@ public static class RunCheckpoint
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path}: unreadable {key} in the checkpoint's metadata ({e.Message})");
+            throw new SafeTensorsException(path, $"unreadable {key} in the checkpoint's metadata ({e.Message})");
         }
     }
 }

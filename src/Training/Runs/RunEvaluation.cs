@@ -15,18 +15,13 @@ public static class RunEvaluation
         var card = RunCheckpoint.ReadCard(checkpoint);
         var data = RunData.Load(config, config.DataRoot, config.Data is null ? null : config.Csv, run.Splits);
         var samples = data.Part(part);
-        if (samples.Count == 0) throw new InvalidDataException($"{run.Splits}: the {SubjectSplit.Name(part)} split has no scans");
+        if (samples.Count == 0) throw new DataFormatException(run.Splits, 0, null, $"the {SubjectSplit.Name(part)} split has no scans");
         var loss = StepLoss.For(config, data.Part(Split.Train), card.AgeScale);
 
         using var model = RunModels.Create(config, device, new RandomSource(config.Seed));
         var state = RunCheckpoint.Load(checkpoint, model, null);
-        using var loader = new VolumeLoader(RunData.Items(samples), new NiftiVolumeSource(RunModels.ConformGrid(config)), new LoaderOptions
-        {
-            Mode = LoaderMode.Evaluation,
-            BatchSize = config.BatchSize,
-            Workers = config.Workers,
-            Preprocessing = VolumePreprocessing.Parse(card.Preprocessing),
-        });
+        using var loader = RunData.EvaluationLoader(samples, new NiftiVolumeSource(RunModels.ConformGrid(config)),
+            VolumePreprocessing.Parse(card.Preprocessing), config.BatchSize, config.Workers);
         var (predictions, meanLoss) = Evaluator.Run(model, loader, samples, loss, card.AgeScale, device);
         var subjects = SubjectPredictions.Average(predictions);
         BrainAgeGapReport? gap = card.Correction is { } fit && loss.AgeHead
@@ -36,7 +31,7 @@ public static class RunEvaluation
         string name = SubjectSplit.Name(part);
         var summary = new RunSummary
         {
-            Task = config.Task,
+            Task = config.Task.Name(),
             ClassLabel = loss.ClassHead?.Name(),
             Device = device.ToString(),
             Data = config.DataRoot,

@@ -13,7 +13,6 @@ public static class RunModels
     public static EfficientNet3dConfig ModelConfig(TrainConfig config)
     {
         var grid = InputGrid(config);
-        var task = config.TaskKind;
         return new EfficientNet3dConfig
         {
             Grid = (grid.D, grid.H, grid.W),
@@ -22,7 +21,7 @@ public static class RunModels
             DropoutRate = (float)config.Dropout,
             SurvivalProbability = (float)config.SurvivalProbability,
             ClassifierActivation = !config.ReferenceHead,
-            Heads = task switch
+            Heads = config.Task switch
             {
                 TrainTask.Age => ModelHeads.Regression,
                 TrainTask.BrainAge => ModelHeads.Double,
@@ -41,9 +40,10 @@ public static class RunModels
 
     public static Optimizer CreateOptimizer(TrainConfig config, Module model) => config.Optimizer switch
     {
-        "adamw" => new AdamW(model.Parameters(), config.LearningRate, weightDecay: config.WeightDecay),
-        "sgd" => new Sgd(model.Parameters(), config.LearningRate, momentum: 0.9, weightDecay: config.WeightDecay),
-        _ => new Adam(model.Parameters(), config.LearningRate, weightDecay: config.WeightDecay),
+        OptimizerKind.Adam => new Adam(model.Parameters(), config.LearningRate, weightDecay: config.WeightDecay),
+        OptimizerKind.AdamW => new AdamW(model.Parameters(), config.LearningRate, weightDecay: config.WeightDecay),
+        OptimizerKind.Sgd => new Sgd(model.Parameters(), config.LearningRate, momentum: 0.9, weightDecay: config.WeightDecay),
+        _ => throw new ArgumentOutOfRangeException(nameof(config), config.Optimizer, "not an optimizer"),
     };
 
     public static GridShape InputGrid(TrainConfig config) => GridShape.Parse(config.Grid);
@@ -51,7 +51,7 @@ public static class RunModels
     /// <summary>Pool by the downsample factor, centre-crop or pad to the grid, then normalise.</summary>
     public static VolumePreprocessing Preprocessing(TrainConfig config) => new()
     {
-        Normalization = VolumeNormalizations.Parse(config.Normalization),
+        Normalization = config.Normalization,
         Downsample = config.Downsample,
         Grid = InputGrid(config),
     };

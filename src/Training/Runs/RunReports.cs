@@ -91,7 +91,7 @@ public static class RunReports
         }
         return new RunSummary
         {
-            Task = config.Task,
+            Task = config.Task.Name(),
             ClassLabel = loss.ClassHead?.Name(),
             Device = device.ToString(),
             Data = config.Data ?? $"synthetic ({config.SyntheticSubjects} subjects): {config.SyntheticData}",

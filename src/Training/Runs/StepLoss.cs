@@ -21,9 +21,9 @@ public sealed class StepLoss(TrainTask task, ClassLabel brainAgeLabel, AgeScale 
     /// <summary>The loss of a run's task, class weights from its training samples.</summary>
     public static StepLoss For(TrainConfig config, IEnumerable<RunSample> training, AgeScale ageScale)
     {
-        var head = config.TaskKind.Classifies(config.BrainAgeLabel);
+        var head = config.Task.Classifies(config.BrainAgeClass);
         var weights = head is ClassLabel h ? BalancedWeights(training.Select(s => s.ClassOf(h)), 2) : null;
-        return new StepLoss(config.TaskKind, config.BrainAgeLabel, ageScale, weights, config.ClassLossWeight);
+        return new StepLoss(config.Task, config.BrainAgeClass, ageScale, weights, config.ClassLossWeight);
     }
 
     /// <summary>Inverse-frequency weights N / (K n_c), PyTorch's "balanced" weighting; absent classes get 0.</summary>

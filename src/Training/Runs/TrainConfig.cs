@@ -1,5 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ILGpuNet.Layers.Models;
+using ILGpuNet.Tensors;
+using ILGpuNet.Training.Data;
 
 namespace ILGpuNet.Training.Runs;
 
@@ -7,14 +10,16 @@ namespace ILGpuNet.Training.Runs;
 /// Everything that defines a run, written to config.json so that a run can be resumed, evaluated and
 /// repeated. Defaults follow the reference where it is sound (batch 32, 70/20/10, Adam 1e-3) and depart
 /// where it is not: the split is by subject, classes are weighted, and the classifier has an activation
-/// unless <see cref="ReferenceHead"/> asks for the reference's three collapsed Linear layers.
+/// unless <see cref="ReferenceHead"/> asks for the reference's three collapsed Linear layers. The choices
+/// are enums, written to config.json by their option names (<see cref="RunChoices"/>); a config.json read
+/// back (<see cref="Read"/>) is checked exactly as the options of a new run are (<see cref="Validate"/>).
 /// </summary>
 public sealed record TrainConfig
 {
-    public string Task { get; init; } = "cdr";
+    public TrainTask Task { get; init; } = TrainTask.Cdr;
 
     /// <summary>brainage only: what the classification head predicts (cdr or sex).</summary>
-    public string BrainAgeClass { get; init; } = "cdr";
+    public ClassLabel BrainAgeClass { get; init; } = ClassLabel.Cdr;
 
     /// <summary>OASIS layout folder; null trains on the synthetic cohort.</summary>
     public string? Data { get; init; }
@@ -26,13 +31,13 @@ public sealed record TrainConfig
     /// <summary>Subjects of the synthetic cohort when <see cref="Data"/> is null.</summary>
     public int SyntheticSubjects { get; init; } = 240;
 
-    public string Device { get; init; } = "auto";
+    public DeviceKind Device { get; init; } = DeviceKind.Auto;
     public int Epochs { get; init; } = 30;
     public int BatchSize { get; init; } = 32;
     public double LearningRate { get; init; } = 1e-3;
-    public string Optimizer { get; init; } = "adam";
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adam;
     public double WeightDecay { get; init; }
-    public string Schedule { get; init; } = "cosine";
+    public ScheduleKind Schedule { get; init; } = ScheduleKind.Cosine;
     public double WarmupEpochs { get; init; } = 1;
 
     /// <summary>Epochs without a better validation loss before stopping; 0 never stops early.</summary>
@@ -50,7 +55,7 @@ public sealed record TrainConfig
     public double SurvivalProbability { get; init; } = 0.8;
     public bool ReferenceHead { get; init; }
     public ulong Seed { get; init; } = 42;
-    public string Normalization { get; init; } = "zscore";
+    public VolumeNormalization Normalization { get; init; } = VolumeNormalization.ZScore;
 
     /// <summary>cdr task: drop healthy subjects younger than this (OASIS's usual 62); null keeps all.</summary>
     public float? MinHealthyAge { get; init; }
@@ -85,51 +90,96 @@ public sealed record TrainConfig
     public string? SizingNote { get; init; }
 
     /// <summary>The folder the run reads: --data, or the synthetic cohort.</summary>
-    [JsonIgnore] public string DataRoot => Data ?? SyntheticData ?? throw new InvalidOperationException("the run has neither --data nor a synthetic cohort");
-
-    [JsonIgnore] public TrainTask TaskKind => TrainTasks.Parse(Task);
-    [JsonIgnore] public ClassLabel BrainAgeLabel => TrainTasks.ParseClassLabel(BrainAgeClass);
+    [JsonIgnore] public string DataRoot => Data ?? SyntheticData ?? throw new ConfigException("the run has neither --data nor a synthetic cohort");
 
     public static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { RunChoices.Task.Json, RunChoices.ClassLabel.Json, RunChoices.Optimizer.Json, RunChoices.Schedule.Json,
+                       RunChoices.Normalization.Json, RunChoices.Device.Json },
     };
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
-    public static TrainConfig FromJson(string path, string text) => RunJson.Read<TrainConfig>(path, text, Json, "not a run configuration");
-
-    /// <summary>Checks values a user can get wrong; the message names the option.</summary>
-    public void Validate()
+    /// <summary>
+    /// Reads a run's config.json and validates it like the options of a new run; every problem is a
+    /// <see cref="ConfigException"/> naming the file and the field.
+    /// </summary>
+    public static TrainConfig Read(string path)
     {
-        _ = TaskKind;
-        _ = BrainAgeLabel;
-        if (Epochs < 1) throw new ArgumentException($"--epochs must be at least 1, got {Epochs}");
-        if (BatchSize < 1) throw new ArgumentException($"--batch-size must be at least 1, got {BatchSize}");
-        if (!(LearningRate > 0)) throw new ArgumentException($"--lr must be positive, got {LearningRate}");
-        if (WeightDecay < 0) throw new ArgumentException($"--weight-decay must not be negative, got {WeightDecay}");
-        if (Optimizer is not ("adam" or "adamw" or "sgd")) throw new ArgumentException($"--optimizer must be adam, adamw or sgd, got '{Optimizer}'");
-        if (Schedule is not ("cosine" or "step" or "constant")) throw new ArgumentException($"--schedule must be cosine, step or constant, got '{Schedule}'");
-        if (WarmupEpochs < 0) throw new ArgumentException($"--warmup-epochs must not be negative, got {WarmupEpochs}");
-        if (Patience < 0) throw new ArgumentException($"--patience must not be negative, got {Patience}");
-        if (!(WidthMult > 0) || !(DepthMult > 0)) throw new ArgumentException("--width-mult and --depth-mult must be positive");
-        if (Downsample < 1) throw new ArgumentException($"--downsample must be at least 1, got {Downsample}");
-        if (TrainFraction <= 0 || ValFraction <= 0 || TestFraction < 0 || Math.Abs(TrainFraction + ValFraction + TestFraction - 1) > 1e-9)
-            throw new ArgumentException("split fractions must be positive and add up to 1");
-        if (Workers < 1) throw new ArgumentException($"--workers must be at least 1, got {Workers}");
-        if (SyncEvery < 1) throw new ArgumentException($"--sync-every must be at least 1, got {SyncEvery}");
-        if (SyntheticSubjects < 20) throw new ArgumentException($"--subjects must be at least 20, got {SyntheticSubjects}");
-        if (Data is not null && !Directory.Exists(Data)) throw new ArgumentException($"--data {Data}: no such directory");
-        if (Csv is not null && !File.Exists(Csv)) throw new ArgumentException($"--csv {Csv}: no such file");
+        TrainConfig config;
         try
         {
-            RunModels.ModelConfig(this).Validate();
+            config = JsonSerializer.Deserialize<TrainConfig>(File.ReadAllText(path), Json) ?? throw new JsonException("the document is null");
+        }
+        catch (JsonException e)
+        {
+            // System.Text.Json appends its own "Path: $.x | LineNumber: ..." to messages it writes; the field is named here instead.
+            string problem = e.Message.Split(" Path: ")[0];
+            throw new ConfigException(e.Path is { Length: > 2 } p && p.StartsWith("$.", StringComparison.Ordinal)
+                ? $"{path}: {p[2..]}: {problem}"
+                : $"{path}: not a run configuration ({problem}, line {e.LineNumber + 1})");
+        }
+        config.Validate(path);
+        return config;
+    }
+
+    /// <summary>
+    /// Checks the values a user can get wrong. The message names the option, or with <paramref name="configFile"/>
+    /// (a config.json read back) the file and the field.
+    /// </summary>
+    public void Validate(string? configFile = null)
+    {
+        string Name(string property) => configFile is null
+            ? "--" + property switch { nameof(LearningRate) => "lr", nameof(SyntheticSubjects) => "subjects", _ => JsonNamingPolicy.KebabCaseLower.ConvertName(property) }
+            : $"{configFile}: {JsonNamingPolicy.SnakeCaseLower.ConvertName(property)}";
+        void Check(bool valid, string property, string problem)
+        {
+            if (!valid) throw new ConfigException($"{Name(property)} {problem}");
+        }
+
+        Check(Epochs >= 1, nameof(Epochs), $"must be at least 1, got {Epochs}");
+        Check(BatchSize >= 1, nameof(BatchSize), $"must be at least 1, got {BatchSize}");
+        Check(LearningRate > 0, nameof(LearningRate), $"must be positive, got {LearningRate}");
+        Check(WeightDecay >= 0, nameof(WeightDecay), $"must not be negative, got {WeightDecay}");
+        Check(WarmupEpochs >= 0, nameof(WarmupEpochs), $"must not be negative, got {WarmupEpochs}");
+        Check(Patience >= 0, nameof(Patience), $"must not be negative, got {Patience}");
+        Check(WidthMult > 0, nameof(WidthMult), $"must be positive, got {WidthMult}");
+        Check(DepthMult > 0, nameof(DepthMult), $"must be positive, got {DepthMult}");
+        Check(Downsample >= 1, nameof(Downsample), $"must be at least 1, got {Downsample}");
+        Check(ClassLossWeight >= 0, nameof(ClassLossWeight), $"must not be negative, got {ClassLossWeight}");
+        if (TrainFraction <= 0 || ValFraction <= 0 || TestFraction < 0 || Math.Abs(TrainFraction + ValFraction + TestFraction - 1) > 1e-9)
+            throw new ConfigException((configFile is null ? "split fractions" : $"{configFile}: train_fraction, val_fraction and test_fraction") +
+                                      $" must be positive (test may be 0) and add up to 1, got {TrainFraction}/{ValFraction}/{TestFraction}");
+        Check(Workers >= 1, nameof(Workers), $"must be at least 1, got {Workers}");
+        Check(SyncEvery >= 1, nameof(SyncEvery), $"must be at least 1, got {SyncEvery}");
+        Check(SyntheticSubjects >= 20, nameof(SyntheticSubjects), $"must be at least 20, got {SyntheticSubjects}");
+        Check(Data is null || Directory.Exists(Data), nameof(Data), $"{Data}: no such directory");
+        Check(Csv is null || File.Exists(Csv), nameof(Csv), $"{Csv}: no such file");
+        ValidateModel(configFile);
+    }
+
+    /// <summary>The model the configuration asks for, validated (grid, widths, dropout, survival probability).</summary>
+    private void ValidateModel(string? configFile)
+    {
+        EfficientNet3dConfig model;
+        try
+        {
+            model = RunModels.ModelConfig(this);
         }
         catch (FormatException e)
         {
-            throw new ArgumentException($"--grid: {e.Message}");
+            throw new ConfigException($"{(configFile is null ? "--grid" : $"{configFile}: grid")}: {e.Message}");
+        }
+        try
+        {
+            model.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new ConfigException((configFile is null ? "" : $"{configFile}: ") + e.Message);
         }
     }
 }

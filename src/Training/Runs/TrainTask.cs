@@ -11,32 +11,10 @@ public enum ClassLabel { Cdr, Sex }
 
 public static class TrainTasks
 {
-    public static string Name(this TrainTask t) => t switch
-    {
-        TrainTask.Cdr => "cdr",
-        TrainTask.Sex => "sex",
-        TrainTask.Age => "age",
-        TrainTask.BrainAge => "brainage",
-        _ => throw new ArgumentOutOfRangeException(nameof(t)),
-    };
+    /// <summary>The task's name on the command line and in config.json (<see cref="RunChoices.Task"/>).</summary>
+    public static string Name(this TrainTask t) => RunChoices.Task.Name(t);
 
-    public static TrainTask Parse(string text) => text.Trim().ToLowerInvariant() switch
-    {
-        "cdr" => TrainTask.Cdr,
-        "sex" => TrainTask.Sex,
-        "age" => TrainTask.Age,
-        "brainage" or "brain-age" => TrainTask.BrainAge,
-        _ => throw new FormatException($"unknown task '{text}' (expected cdr, sex, age or brainage)"),
-    };
-
-    public static string Name(this ClassLabel c) => c == ClassLabel.Cdr ? "cdr" : "sex";
-
-    public static ClassLabel ParseClassLabel(string text) => text.Trim().ToLowerInvariant() switch
-    {
-        "cdr" => ClassLabel.Cdr,
-        "sex" => ClassLabel.Sex,
-        _ => throw new FormatException($"unknown class label '{text}' (expected cdr or sex)"),
-    };
+    public static string Name(this ClassLabel c) => RunChoices.ClassLabel.Name(c);
 
     /// <summary>True when the task has an age regression head.</summary>
     public static bool PredictsAge(this TrainTask t) => t is TrainTask.Age or TrainTask.BrainAge;

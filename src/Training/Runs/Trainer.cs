@@ -8,8 +8,8 @@ using ILGpuNet.Training.Metrics;
 
 namespace ILGpuNet.Training.Runs;
 
-/// <summary>Why training ended early: a non-finite loss (the last good checkpoint is kept).</summary>
-public sealed class TrainingDivergedException(string message) : Exception(message);
+/// <summary>Why training ended early: a non-finite loss (the last good checkpoint is kept); the message says what to change.</summary>
+public sealed class TrainingDivergedException(string message) : UserErrorException(message);
 
 /// <summary>
 /// The main job: trains a task end to end in a run folder. Each epoch trains on the training split
@@ -54,22 +54,11 @@ public sealed class Trainer : IDisposable
         valSamples = data.Part(Split.Val);
         testSamples = data.Part(Split.Test);
         if (trainSamples.Count == 0 || valSamples.Count == 0)
-            throw new InvalidDataException($"{dataRoot}: too few subjects for a training and a validation split ({data.Samples.Count} scans)");
+            throw new DataFormatException(dataRoot, 0, null, $"too few subjects for a training and a validation split ({data.Samples.Count} scans)");
 
         preprocessing = RunModels.Preprocessing(config);
         source = new NiftiVolumeSource(RunModels.ConformGrid(config));
-        trainLoader = new VolumeLoader(RunData.Items(trainSamples), source, new LoaderOptions
-        {
-            Mode = LoaderMode.Training,
-            BatchSize = config.BatchSize,
-            Workers = config.Workers,
-            Seed = config.Seed,
-            DropLast = trainSamples.Count > config.BatchSize,
-            Augmentation = config.Augment ? Augmentation.Default : null,
-            Preprocessing = preprocessing,
-            Cache = true,
-            CacheLimitBytes = 4L << 30,
-        });
+        trainLoader = RunData.TrainingLoader(config, trainSamples, source, preprocessing);
         valLoader = EvaluationLoader(valSamples);
 
         ageScale = AgeScale.Fit(trainSamples.Select(s => s.Age));
@@ -92,23 +81,11 @@ public sealed class Trainer : IDisposable
         }
         log.WriteLine($"data: {data.Samples.Count} scans of {data.Samples.Select(s => s.SubjectId).Distinct().Count()} subjects; " +
                       $"train {trainSamples.Count}, val {valSamples.Count}, test {testSamples.Count} scans (split by subject)");
-        log.WriteLine($"model: {model.ParameterCount:N0} parameters, input {preprocessing}, {config.Optimizer} lr {config.LearningRate:G3}, batch {config.BatchSize}, {config.Epochs} epochs on {device}");
+        log.WriteLine($"model: {model.ParameterCount:N0} parameters, input {preprocessing}, {config.Optimizer.Name()} lr {config.LearningRate:G3}, batch {config.BatchSize}, {config.Epochs} epochs on {device}");
     }
 
-    public EfficientNet3d Model => model;
-
-    public RunState State => state;
-
     private VolumeLoader EvaluationLoader(IReadOnlyList<RunSample> samples) =>
-        new(RunData.Items(samples), source, new LoaderOptions
-        {
-            Mode = LoaderMode.Evaluation,
-            BatchSize = config.BatchSize,
-            Workers = config.Workers,
-            Preprocessing = preprocessing,
-            Cache = true,
-            CacheLimitBytes = 2L << 30,
-        });
+        RunData.EvaluationLoader(samples, source, preprocessing, config.BatchSize, config.Workers, cacheBytes: 2L << 30);
 
     /// <summary>Trains the remaining epochs, then evaluates the best weights and writes the reports.</summary>
     public RunSummary Run(Func<int, int, IEpochProgress>? progress = null, CancellationToken cancel = default)
@@ -222,7 +199,7 @@ public sealed class Trainer : IDisposable
     }
 
     /// <summary>The checkpoint metadata prediction needs: preprocessing, labels, age scale.</summary>
-    public ModelCard Card(BrainAgeFit? correction = null) => new(config, preprocessing.ToString(), ageScale, correction);
+    private ModelCard Card(BrainAgeFit? correction = null) => new(config, preprocessing.ToString(), ageScale, correction);
 
     public void Dispose()
     {

@@ -1,4 +1,5 @@
 using ILGpuNet.Training.Data;
+using ILGpuNet.Training.Runs;
 
 namespace ILGpuNet.Tests.Data;
 
@@ -194,6 +195,21 @@ public class LoaderTests
     }
 
     [Fact]
+    public void AFaultWhileLoadingSurfacesAsItselfNotAsABadFile()
+    {
+        var bug = new FuncVolumeSource(p => p == "v3" ? throw new IndexOutOfRangeException("a bug in a reader") : new TensorVolume(Volume(0, Grid), Grid));
+        using var loader = new VolumeLoader(Items(6), bug, new LoaderOptions { Mode = LoaderMode.Evaluation, BatchSize = 2, Workers = 2 });
+        var e = Assert.Throws<IndexOutOfRangeException>(() => loader.Epoch(0).ToList());
+        Assert.Equal("a bug in a reader", e.Message);
+        Assert.Contains(nameof(AFaultWhileLoadingSurfacesAsItselfNotAsABadFile), e.StackTrace);  // thrown where it happened
+
+        var badFile = new FuncVolumeSource(p => p == "v3" ? throw new Training.Data.Nifti.NiftiException(p, "bad magic") : new TensorVolume(Volume(0, Grid), Grid));
+        using var second = new VolumeLoader(Items(6), badFile, new LoaderOptions { Mode = LoaderMode.Evaluation, BatchSize = 2, Workers = 2 });
+        var user = Assert.Throws<DataLoadException>(() => second.Epoch(0).ToList());
+        Assert.Equal("v3: bad magic", user.Message);
+    }
+
+    [Fact]
     public void VolumesOfAnotherShapeAreAnErrorNamingTheFile()
     {
         var source = new FuncVolumeSource(p => p == "v3"
@@ -329,24 +345,29 @@ public class LoaderFileTests
                 OutputDirectory = dir, Subjects = 12, Seed = 3, MaxScans = 2,
                 Grid = new Training.Data.Synthetic.SyntheticGrid(16, 18, 16),
             });
-            var dataset = OasisDataset.Load(dir, null, new OasisOptions { Task = OasisTask.Age });
-            Assert.Equal(12, dataset.Subjects.Count());
-            Assert.True(dataset.Samples.Count > 12);
-            var split = SubjectSplits.Stratified(dataset.SubjectLabels(), 1, dataset.Strata);
-            split.Write(Path.Combine(dir, "splits.csv"));
-            var items = dataset.Items(SubjectSplit.Read(Path.Combine(dir, "splits.csv")), Split.Train);
-
-            var options = new LoaderOptions
+            var config = new TrainConfig
             {
-                BatchSize = 3, Seed = 4, Augmentation = Augmentation.Default, Cache = true,
-                Preprocessing = new VolumePreprocessing { Normalization = VolumeNormalization.ZScoreBrain, Downsample = 2, Grid = new GridShape(8, 10, 8) },
+                Task = TrainTask.Age, Data = dir, Seed = 4, BatchSize = 3, Workers = 2,
+                Normalization = VolumeNormalization.ZScoreBrain, Downsample = 2, Grid = "8x10x8",
             };
-            using var loader = new VolumeLoader(items, new NiftiVolumeSource(), options);
+            string splits = Path.Combine(dir, "splits.csv");
+            var written = RunData.Load(config, dir, null, splits);
+            Assert.Equal(12, written.Samples.Select(s => s.SubjectId).Distinct().Count());
+            Assert.True(written.Samples.Count > 12);
+            var data = RunData.Load(config with { Seed = 5 }, dir, null, splits);  // splits.csv read back
+            Assert.Equal(written.Split.Entries, data.Split.Entries);
+            var train = data.Part(Split.Train);
+
+            var preprocessing = RunModels.Preprocessing(config);
+            Assert.Equal(new VolumePreprocessing { Normalization = VolumeNormalization.ZScoreBrain, Downsample = 2, Grid = new GridShape(8, 10, 8) }, preprocessing);
+            using var loader = RunData.TrainingLoader(config, train, new NiftiVolumeSource(), preprocessing);
             var batches = loader.Epoch(0).ToList();
-            Assert.Equal(items.Count, batches.Sum(b => b.Count));
-            Assert.All(batches, b => Assert.Equal([b.Count, 1, 8, 10, 8], b.Shape));
+            Assert.Equal(train.Count - train.Count % 3, batches.Sum(b => b.Count));  // the last, smaller batch is dropped
+            Assert.All(batches, b => Assert.Equal([3, 1, 8, 10, 8], b.Shape));
             Assert.All(batches, b => Assert.All(b.Data, v => Assert.True(float.IsFinite(v))));
-            Assert.All(batches.SelectMany(b => b.Labels), l => Assert.InRange(l, 18, 96));
+            Assert.All(batches, b => Assert.Equal(3, b.LabelsPerSample));
+            Assert.All(batches.SelectMany(b => b.Labels.Where((_, i) => i % 3 == RunData.LabelAge)), l => Assert.InRange(l, 18, 96));
+            Assert.All(batches.SelectMany(b => b.Labels.Where((_, i) => i % 3 != RunData.LabelAge)), l => Assert.True(l is 0 or 1));
         }
         finally { Directory.Delete(dir, true); }
     }

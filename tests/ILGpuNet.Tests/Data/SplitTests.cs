@@ -1,4 +1,5 @@
 using ILGpuNet.Training.Data;
+using ILGpuNet.Training.Runs;
 
 namespace ILGpuNet.Tests.Data;
 
@@ -78,42 +79,19 @@ public class SplitTests
     {
         // 60 subjects with mpr-1..4; every third also has an MR2 session: 320 files.
         var (records, scans) = FakeOasis.Cohort(60, 4, s => s % 3 == 0 ? 2 : 1);
-        var dataset = OasisDataset.FromRecords(records, scans, new OasisOptions { Task = OasisTask.Cdr });
-        Assert.Equal(320, dataset.Samples.Count);
-        var split = SubjectSplits.Stratified(dataset.SubjectLabels(), 5, dataset.Strata);
+        using var dir = new TempDir();
+        var data = RunData.FromRecords(new TrainConfig { Task = TrainTask.Cdr, Seed = 5 }, records, scans, dir.File("splits.csv"));
+        Assert.Equal(320, data.Samples.Count);
 
-        var subjectsBySplit = Enum.GetValues<Split>().ToDictionary(p => p,
-            p => dataset.Items(split, p).Select(i => dataset.Samples.Single(s => s.Path == i.Path).SubjectId).ToHashSet());
+        var subjectsBySplit = Enum.GetValues<Split>().ToDictionary(p => p, p => data.Part(p).Select(s => s.SubjectId).ToHashSet());
         foreach (var p in Enum.GetValues<Split>())
             foreach (var q in Enum.GetValues<Split>())
                 if (p < q) Assert.Empty(subjectsBySplit[p].Intersect(subjectsBySplit[q]));
-        Assert.Equal(320, Enum.GetValues<Split>().Sum(p => dataset.Items(split, p).Count));
+        Assert.Equal(320, Enum.GetValues<Split>().Sum(p => data.Part(p).Count));
         // Every file of a subject, MR1 and MR2, lies in its subject's split.
-        foreach (var sample in dataset.Samples)
-            Assert.Contains(sample.SubjectId, subjectsBySplit[split[sample.SubjectId]]);
-        Assert.Contains(dataset.Samples, s => s.Session == 2 && split[s.SubjectId] == Split.Test);
-    }
-
-    [Fact]
-    public void KFoldTestsEverySubjectExactlyOnce()
-    {
-        var subjects = Subjects(103, i => i % 5 == 0 ? 1 : 0);
-        var folds = SubjectSplits.KFold(subjects, 5, 9, SubjectSplits.Classes);
-        Assert.Equal(5, folds.Count);
-        foreach (var s in subjects)
-            Assert.Equal(1, folds.Count(f => f[s.Subject] == Split.Test));
-        foreach (var f in folds)
-        {
-            Assert.Equal(103, f.Count);
-            int test = Count(f, Split.Test), val = Count(f, Split.Val);
-            Assert.InRange(test, 20, 21);
-            Assert.InRange(val, 0.2 * (103 - test) - 1, 0.2 * (103 - test) + 1);
-            // Stratified: about a fifth of the 20 positives per fold.
-            Assert.InRange(subjects.Count(s => s.Label == 1 && f[s.Subject] == Split.Test), 3, 5);
-        }
-        Assert.Equal(folds.Select(f => f.Entries.ToList()),
-            SubjectSplits.KFold(subjects, 5, 9, SubjectSplits.Classes).Select(f => f.Entries.ToList()));
-        Assert.Throws<ArgumentOutOfRangeException>(() => SubjectSplits.KFold(subjects, 1, 9, SubjectSplits.Classes));
+        foreach (var sample in data.Samples)
+            Assert.Contains(sample.SubjectId, subjectsBySplit[data.Split[sample.SubjectId]]);
+        Assert.Contains(data.Samples, s => s.SessionId.EndsWith("_MR2", StringComparison.Ordinal) && data.Split[s.SubjectId] == Split.Test);
     }
 
     [Fact]

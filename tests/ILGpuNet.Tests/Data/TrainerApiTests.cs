@@ -1,39 +1,40 @@
 using ILGpuNet.Training.Data;
 using ILGpuNet.Training.Data.Synthetic;
+using ILGpuNet.Training.Runs;
 
 namespace ILGpuNet.Tests.Data;
 
-/// <summary>The calls the trainer makes: labels for several heads, splits on disk, split loaders, the cohort cache.</summary>
+/// <summary>The trainer's data path (<see cref="RunData"/>): labels for every head, splits on disk, split loaders, the cohort cache.</summary>
 public class TrainerApiTests
 {
     private static readonly SyntheticGrid Tiny = new(12, 14, 12);
 
     [Fact]
-    public void BrainAgeGapSamplesCarryAgeThenCdrAndSex()
+    public void EveryScanCarriesCdrSexAndAgeAndTheSplitIsStratifiedByAgeAndCdr()
     {
         var (records, scans) = FakeOasis.Cohort(80, 2, s => s % 4 == 0 ? 2 : 1);
         records[1] = records[1] with { Sex = null }; // OAS1_0002 has one session: no other row to take M/F from
-        var options = new OasisOptions { Task = OasisTask.Age, ExtraLabels = [OasisTask.Cdr, OasisTask.Sex] };
-        var dataset = OasisDataset.FromRecords(records, scans, options);
+        using var dir = new TempDir();
+        var config = new TrainConfig { Task = TrainTask.BrainAge, Seed = 9 };
+        var data = RunData.FromRecords(config, records, scans, dir.File("splits.csv"));
 
         string dropped = records[1].SubjectId;
-        Assert.DoesNotContain(dataset.Samples, s => s.SubjectId == dropped);
-        Assert.Contains(dataset.Warnings, w => w.Contains("Age or M/F") && w.Contains(dropped));
-        var split = dataset.SplitSubjects(seed: 9);
+        Assert.DoesNotContain(data.Samples, s => s.SubjectId == dropped);
+        Assert.Contains(data.Warnings, w => w.Contains("without age or sex") && w.Contains(dropped));
+        var byPath = scans.ToDictionary(s => s.Path);
         foreach (var part in Enum.GetValues<Split>())
-        {
-            var samples = dataset.SamplesIn(split, part);
-            var items = dataset.Items(split, part);
-            Assert.Equal(samples.Count, items.Count);
-            for (int i = 0; i < items.Count; i++)
+            foreach (var sample in data.Part(part))
             {
-                Assert.Equal(samples[i].Path, items[i].Path);
-                Assert.Equal([samples[i].Age!.Value, samples[i].CdrClass, samples[i].Sex == 'F' ? 1f : 0f], items[i].Labels);
+                var record = records.First(r => r.SessionId == byPath[sample.Path].SessionId);
+                float cdr = records.First(r => r.SubjectId == sample.SubjectId).Cdr is > 0 ? 1 : 0;
+                Assert.Equal([cdr, record.Sex == 'F' ? 1f : 0f, record.Age!.Value], sample.Labels);
+                Assert.Equal(part, data.Split[sample.SubjectId]);
             }
-        }
+        Assert.Equal(data.Samples.Count, Enum.GetValues<Split>().Sum(p => data.Part(p).Count));
         // Stratified by age bin and CDR together: every split gets demented subjects in proportion.
-        var demented = dataset.SubjectLabels().Count(s => dataset.Samples.First(x => x.SubjectId == s.Subject).CdrClass == 1);
-        int InSplit(Split p) => split.Subjects(p).Count(s => dataset.Samples.First(x => x.SubjectId == s).CdrClass == 1);
+        var subjects = data.Samples.GroupBy(s => s.SubjectId).ToDictionary(g => g.Key, g => g.First().CdrClass);
+        int demented = subjects.Count(s => s.Value == 1);
+        int InSplit(Split p) => data.Split.Subjects(p).Count(s => subjects.GetValueOrDefault(s) == 1);
         Assert.InRange(InSplit(Split.Train), (int)(0.7 * demented) - 2, (int)(0.7 * demented) + 2);
         Assert.InRange(InSplit(Split.Test), (int)(0.1 * demented) - 2, (int)(0.1 * demented) + 2);
     }
@@ -42,21 +43,20 @@ public class TrainerApiTests
     public void SplitIsWrittenOnceThenReadBack()
     {
         var (records, scans) = FakeOasis.Cohort(40, 3, s => s % 5 == 0 ? 2 : 1);
-        var dataset = OasisDataset.FromRecords(records, scans, new OasisOptions { Task = OasisTask.Sex });
+        var config = new TrainConfig { Task = TrainTask.Sex, Seed = 3 };
         using var dir = new TempDir();
         string csv = dir.File("run/splits.csv");
-        var first = dataset.LoadOrCreateSplit(csv, seed: 3);
+        var first = RunData.FromRecords(config, records, scans, csv);
         Assert.True(File.Exists(csv));
-        var again = dataset.LoadOrCreateSplit(csv, seed: 4);
-        Assert.Equal(first.Entries, again.Entries);
+        var again = RunData.FromRecords(config with { Seed = 4 }, records, scans, csv);
+        Assert.Equal(first.Split.Entries, again.Split.Entries);
 
         var more = FakeOasis.Cohort(41, 3, s => s % 5 == 0 ? 2 : 1);
-        var bigger = OasisDataset.FromRecords(more.Records, more.Scans, new OasisOptions { Task = OasisTask.Sex });
-        var warnings = new List<string>();
-        var read = bigger.LoadOrCreateSplit(csv, seed: 3, warnings: warnings);
-        Assert.False(read.Contains("OAS1_0041"));
-        Assert.Contains(warnings, w => w.Contains("OAS1_0041") && w.Contains("not in"));
-        Assert.DoesNotContain(Enum.GetValues<Split>().SelectMany(p => bigger.SamplesIn(read, p)), s => s.SubjectId == "OAS1_0041");
+        var bigger = RunData.FromRecords(config, more.Records, more.Scans, csv);
+        Assert.False(bigger.Split.Contains("OAS1_0041"));
+        Assert.Contains(bigger.Warnings, w => w.Contains("OAS1_0041") && w.Contains("not in"));
+        Assert.Contains(bigger.Samples, s => s.SubjectId == "OAS1_0041");
+        Assert.DoesNotContain(Enum.GetValues<Split>().SelectMany(bigger.Part), s => s.SubjectId == "OAS1_0041");
     }
 
     [Fact]
@@ -64,26 +64,33 @@ public class TrainerApiTests
     {
         using var dir = new TempDir();
         string root = SyntheticCohort.EnsureCached(dir.File("cohort"), subjects: 10, seed: 2, Tiny, maxScans: 1);
-        var dataset = OasisDataset.Load(root, null, new OasisOptions { Task = OasisTask.Cdr });
-        var split = dataset.SplitSubjects(seed: 1, new SplitFractions(0.5, 0.5, 0));
-        var options = new LoaderOptions { Mode = LoaderMode.Evaluation, BatchSize = 2, Augmentation = Augmentation.Default with { FlipProbability = 1 } };
+        var config = new TrainConfig { Task = TrainTask.Cdr, Data = root, Seed = 1, BatchSize = 2, Workers = 2, TrainFraction = 0.5, ValFraction = 0.5, TestFraction = 0 };
+        var data = RunData.Load(config, root, null, dir.File("splits.csv"));
+        var source = new NiftiVolumeSource();
 
-        using var train = dataset.CreateLoader(split, Split.Train, options);
-        using var val = dataset.CreateLoader(split, Split.Val, options with { Mode = LoaderMode.Training });
+        using var train = RunData.TrainingLoader(config, data.Part(Split.Train), source, VolumePreprocessing.Reference);
+        using var plain = RunData.TrainingLoader(config with { Augment = false }, data.Part(Split.Train), source, VolumePreprocessing.Reference);
+        var samples = data.Part(Split.Val);
+        using var val = RunData.EvaluationLoader(samples, source, VolumePreprocessing.Reference, config.BatchSize, config.Workers);
         Assert.Equal(LoaderMode.Training, train.Options.Mode);
         Assert.NotNull(train.Options.Augmentation);
+        Assert.Null(plain.Options.Augmentation);
         Assert.Equal(LoaderMode.Evaluation, val.Options.Mode);
         Assert.Null(val.Options.Augmentation);
 
-        var samples = dataset.SamplesIn(split, Split.Val);
+        int seen = 0;
         foreach (var batch in val.Epoch(0))
             using (batch)
-                for (int i = 0; i < batch.Count; i++)
+                for (int i = 0; i < batch.Count; i++, seen++)
                 {
-                    var plain = VolumePreprocessing.Reference.Prepare(new NiftiVolumeSource().Read(samples[batch.Samples[i]].Path));
-                    Assert.Equal(plain.Data, batch.Data.AsSpan(i * plain.Data.Length, plain.Data.Length).ToArray());
-                    Assert.Equal(samples[batch.Samples[i]].CdrClass, batch.Labels[i]);
+                    Assert.Equal(seen, batch.Samples[i]);
+                    var sample = samples[batch.Samples[i]];
+                    var prepared = VolumePreprocessing.Reference.Prepare(source.Read(sample.Path));
+                    Assert.Equal(prepared.Data, batch.Data.AsSpan(i * prepared.Data.Length, prepared.Data.Length).ToArray());
+                    Assert.Equal(sample.Labels, batch.Labels.AsSpan(i * batch.LabelsPerSample, batch.LabelsPerSample).ToArray());
+                    Assert.Equal(sample.CdrClass, batch.Labels[i * batch.LabelsPerSample + RunData.LabelCdr]);
                 }
+        Assert.Equal(samples.Count, seen);
     }
 
     [Fact]

@@ -31,11 +31,11 @@ public sealed class TinyCohort : IDisposable
 [Collection("PoolCounters")]
 public class TrainerTests(TinyCohort cohort) : IClassFixture<TinyCohort>
 {
-    private TrainConfig Tiny(string task, int epochs = 2) => new()
+    private TrainConfig Tiny(TrainTask task, int epochs = 2) => new()
     {
         Task = task,
         Data = cohort.Root,
-        Device = "cpu",
+        Device = DeviceKind.Cpu,
         Epochs = epochs,
         BatchSize = 4,
         Grid = "24x28x24",
@@ -57,7 +57,7 @@ public class TrainerTests(TinyCohort cohort) : IClassFixture<TinyCohort>
     public void BrainAgeRunWritesEveryReport()
     {
         using var dir = new TempDir();
-        var config = Tiny("brainage");
+        var config = Tiny(TrainTask.BrainAge);
         var summary = Train(config, dir.Path);
         var run = new RunFolder(dir.Path);
         foreach (var file in new[] { run.Splits, run.Metrics, run.BestCheckpoint, run.LastCheckpoint, run.Predictions, run.SubjectPredictions, run.Summary })
@@ -71,7 +71,7 @@ public class TrainerTests(TinyCohort cohort) : IClassFixture<TinyCohort>
         Assert.NotNull(summary.BrainAgeGap);
         // The best checkpoint carries what prediction needs, including the bias correction.
         var card = RunCheckpoint.ReadCard(run.BestCheckpoint);
-        Assert.Equal("brainage", card.Config.Task);
+        Assert.Equal(TrainTask.BrainAge, card.Config.Task);
         Assert.NotNull(card.Correction);
         var predictions = Prediction.Run(run.BestCheckpoint, Prediction.FromFiles(Directory.GetFiles(cohort.Root, "*mpr-1*.nii.gz", SearchOption.AllDirectories).Take(3)),
             Device.Cpu, batchSize: 2, workers: 1);
@@ -85,7 +85,7 @@ public class TrainerTests(TinyCohort cohort) : IClassFixture<TinyCohort>
     {
         using var a = new TempDir();
         using var b = new TempDir();
-        var config = Tiny("sex");
+        var config = Tiny(TrainTask.Sex);
         Train(config, a.Path);
         Train(config, b.Path);
         Assert.Equal(Metrics(a.Path), Metrics(b.Path));
@@ -96,7 +96,7 @@ public class TrainerTests(TinyCohort cohort) : IClassFixture<TinyCohort>
     {
         using var whole = new TempDir();
         using var broken = new TempDir();
-        var config = Tiny("age", epochs: 3);
+        var config = Tiny(TrainTask.Age, epochs: 3);
         Train(config, whole.Path);
         using (var cancel = new CancellationTokenSource())
         {
@@ -113,7 +113,7 @@ public class TrainerTests(TinyCohort cohort) : IClassFixture<TinyCohort>
     public void ANonFiniteLossStopsWithTheLastGoodCheckpoint()
     {
         using var dir = new TempDir();
-        var config = Tiny("cdr", epochs: 3) with { Optimizer = "sgd", LearningRate = 1e30, GradClip = 0, WarmupEpochs = 0 };
+        var config = Tiny(TrainTask.Cdr, epochs: 3) with { Optimizer = OptimizerKind.Sgd, LearningRate = 1e30, GradClip = 0, WarmupEpochs = 0 };
         var e = Assert.Throws<TrainingDivergedException>(() => Train(config, dir.Path));
         Assert.Contains("became", e.Message);
         Assert.Contains("--lr", e.Message);
@@ -122,7 +122,7 @@ public class TrainerTests(TinyCohort cohort) : IClassFixture<TinyCohort>
     [Fact]
     public void ANonFiniteLossIsReportedAtItsStepHoweverRarelyTheLossIsRead()
     {
-        var config = Tiny("cdr", epochs: 3) with { Optimizer = "sgd", LearningRate = 1e30, GradClip = 0, WarmupEpochs = 0 };
+        var config = Tiny(TrainTask.Cdr, epochs: 3) with { Optimizer = OptimizerKind.Sgd, LearningRate = 1e30, GradClip = 0, WarmupEpochs = 0 };
         string Message(int syncEvery)
         {
             using var dir = new TempDir();
@@ -138,7 +138,7 @@ public class TrainerTests(TinyCohort cohort) : IClassFixture<TinyCohort>
     public void MetricsRecordTheDataWaitOfEachEpoch()
     {
         using var dir = new TempDir();
-        Train(Tiny("cdr", epochs: 1), dir.Path);
+        Train(Tiny(TrainTask.Cdr, epochs: 1), dir.Path);
         var lines = File.ReadAllLines(new RunFolder(dir.Path).Metrics);
         var header = lines[0].Split(',');
         int column = Array.IndexOf(header, "data_wait_s");

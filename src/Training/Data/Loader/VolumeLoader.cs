@@ -75,9 +75,12 @@ public sealed class Batch : IDisposable
     public void Dispose() => Interlocked.Exchange(ref owner, null)?.Return(Data);
 }
 
-/// <summary>A volume that could not be loaded; the message starts with its file.</summary>
+/// <summary>
+/// A volume that could not be loaded because of the file (unreadable, malformed, another shape); the message
+/// starts with its file. A fault of the program while loading is not wrapped: it surfaces as itself.
+/// </summary>
 public sealed class DataLoadException(string path, Exception inner)
-    : Exception(inner.Message.Contains(path, StringComparison.Ordinal) ? inner.Message : $"{path}: {inner.Message}", inner)
+    : UserErrorException(inner.Message.Contains(path, StringComparison.Ordinal) ? inner.Message : $"{path}: {inner.Message}", inner)
 {
     public string FilePath { get; } = path;
 }
@@ -89,12 +92,13 @@ public sealed class DataLoadException(string path, Exception inner)
 /// at most <see cref="LoaderOptions.Prefetch"/> ahead of the consumer, and the consumer takes them in
 /// order. Since augmentation draws depend only on (seed, epoch, item), the batches of an epoch are
 /// identical for any worker count and any thread timing. A worker's exception surfaces in the consumer,
-/// when it reaches the failed batch, as a <see cref="DataLoadException"/> naming the file. Leaving the
+/// when it reaches the failed batch: a problem with the file (<see cref="UserErrors.Is"/>) as a
+/// <see cref="DataLoadException"/> naming it, any other exception as itself. Leaving the
 /// enumeration (break, exception, cancellation) or disposing the loader stops the workers.
 /// </para>
 /// <para>
-/// For OASIS data, build it with <see cref="OasisDataset.CreateLoader"/>, which sets the mode from the
-/// split (only the training split augments). Throughput on two EPYC cores: one worker decodes and
+/// A run builds its loaders with <see cref="Runs.RunData.TrainingLoader"/> and <see cref="Runs.RunData.EvaluationLoader"/>
+/// (only the training split augments). Throughput on two EPYC cores: one worker decodes and
 /// normalises about 75-90 91x109x91 .nii.gz volumes/s; with <see cref="LoaderOptions.Cache"/> later
 /// epochs reach over 600 volumes/s per worker (benchmarks/RESULTS.md, "Data pipeline (CPU)").
 /// </para>
@@ -108,7 +112,6 @@ public sealed class VolumeLoader : IDisposable
     private readonly CancellationTokenSource disposing = new();
     private readonly object shapeGate = new();
     private long cachedBytes;
-    private int sourceReads;
     private GridShape? volumeShape;
 
     public LoaderOptions Options { get; }
@@ -138,9 +141,6 @@ public sealed class VolumeLoader : IDisposable
         ? Math.Max(1, items.Count / Options.BatchSize)
         : (items.Count + Options.BatchSize - 1) / Options.BatchSize;
 
-    /// <summary>How many volumes were read from the source (not served from the cache).</summary>
-    public int SourceReads => Volatile.Read(ref sourceReads);
-
     public int CachedVolumes => cache.Count;
 
     private bool Training => Options.Mode == LoaderMode.Training;
@@ -169,10 +169,9 @@ public sealed class VolumeLoader : IDisposable
         try
         {
             var raw = source.Read(path);
-            Interlocked.Increment(ref sourceReads);
             v = Options.Preprocessing.Prepare(raw);
         }
-        catch (Exception e) when (e is not OperationCanceledException and not DataLoadException)
+        catch (Exception e) when (UserErrors.Is(e) && e is not DataLoadException)
         {
             throw new DataLoadException(path, e);
         }

@@ -14,15 +14,16 @@ public static class NiftiXform
     public const int AlignedAnat = 2;
     public const int Talairach = 3;
     public const int Mni152 = 4;
+    public const int Template = 5;
 
     public static string Name(int code) => code switch
     {
-        0 => "unknown",
-        1 => "scanner",
-        2 => "aligned",
-        3 => "talairach",
-        4 => "mni",
-        5 => "template",
+        Unknown => "unknown",
+        ScannerAnat => "scanner",
+        AlignedAnat => "aligned",
+        Talairach => "talairach",
+        Mni152 => "mni",
+        Template => "template",
         _ => $"code {code}",
     };
 }

@@ -7,7 +7,7 @@ namespace ILGpuNet.Training.Data;
 /// (1-based, 0 when the problem is the file as a whole) and the column, so a user can fix it in an editor.
 /// </summary>
 public sealed class DataFormatException(string file, int line, string? column, string problem)
-    : Exception(Describe(file, line, column, problem))
+    : UserErrorException(Describe(file, line, column, problem))
 {
     public string FilePath { get; } = file;
     public int Line { get; } = line;
@@ -79,8 +79,6 @@ public sealed class CsvTable
         }
         return new CsvTable(path, header, rows, headerLine);
     }
-
-    public bool Has(string column) => columns.ContainsKey(column);
 
     /// <summary>The index of a column; a missing one is an error that names the file and its header line.</summary>
     public int Column(string name) =>

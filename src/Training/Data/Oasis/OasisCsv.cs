@@ -23,9 +23,6 @@ public sealed record OasisRecord(
 /// <summary>Reads the OASIS CSV into records, rejecting what no task could use.</summary>
 public static class OasisCsv
 {
-    /// <summary>Columns every task needs (labels, the age filter and age strata).</summary>
-    public static readonly string[] RequiredColumns = ["ID", "M/F", "Age", "CDR"];
-
     private static readonly Regex IdPattern = new(@"^OAS\d_\d{4}(_MR\d+)?$", RegexOptions.CultureInvariant);
 
     /// <summary>

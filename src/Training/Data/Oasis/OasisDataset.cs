@@ -35,13 +35,13 @@ public sealed record OasisOptions
     public float? MinHealthyAge { get; init; }
 
     /// <summary>
-    /// Labels carried alongside the task's own, in this order after it: e.g. Task = Age with
-    /// ExtraLabels = [Cdr] for the double-headed brain-age-gap model. A sample is kept only when every
-    /// label is known, and splits are stratified by all of them together.
+    /// Labels needed alongside the task's own: e.g. Task = Age with ExtraLabels = [Cdr] for the
+    /// double-headed brain-age-gap model. A sample is kept only when every label is known, and splits are
+    /// stratified by all of them together.
     /// </summary>
     public IReadOnlyList<OasisTask> ExtraLabels { get; init; } = [];
 
-    /// <summary>The task followed by <see cref="ExtraLabels"/>: what each loader item's label vector holds.</summary>
+    /// <summary>The task followed by <see cref="ExtraLabels"/>: the labels a sample must have and the split is stratified by.</summary>
     public IReadOnlyList<OasisTask> LabelTasks => [Task, .. ExtraLabels];
 }
 
@@ -71,39 +71,21 @@ public sealed record OasisSample(
 /// The OASIS-1 volumes of a folder matched with the rows of its cross-sectional CSV, labelled for a task.
 /// Problems that leave the rest usable (volumes without a CSV row, rows without a volume, subjects without
 /// the task's label, duplicate files) become <see cref="Warnings"/>, each listing the IDs, for the caller to
-/// print; problems that make the CSV unusable throw <see cref="DataFormatException"/>.
-/// <para>
-/// The trainer's path, end to end:
-/// <code>
-/// string root = SyntheticCohort.EnsureCached(SyntheticCohort.DefaultCacheDirectory(200, 1, grid), 200, 1, grid); // or a real OASIS folder
-/// var data = OasisDataset.Load(root, csvPath: null, new OasisOptions { Task = OasisTask.Age, ExtraLabels = [OasisTask.Cdr] });
-/// foreach (var w in data.Warnings) Console.Error.WriteLine("warning: " + w);
-/// var split = data.LoadOrCreateSplit(Path.Combine(runDir, "splits.csv"), seed);            // 70/20/10 by subject
-/// var options = new LoaderOptions { BatchSize = 32, Workers = 2, Seed = seed, Cache = true, Augmentation = Augmentation.Default };
-/// using var train = data.CreateLoader(split, Split.Train, options);                          // shuffled, augmented
-/// using var val = data.CreateLoader(split, Split.Val, options);                              // in order, never augmented
-/// var valSamples = data.SamplesIn(split, Split.Val);                                         // batch.Samples[i] indexes this
-/// foreach (var batch in train.Epoch(epoch)) using (batch) { /* batch.Data: N x 1 x D x H x W, batch.Labels: N x labels */ }
-/// </code>
-/// Each <see cref="OasisSample"/> exposes SubjectId, SessionId, Path, Age, Sex, Cdr (and CdrClass), and its
-/// task label; <see cref="Items(SubjectSplit, Split)"/> gives the label vector [task, extra labels...] per volume.
-/// The preprocessing (<see cref="LoaderOptions.Preprocessing"/>, e.g. "normalization=zscore;downsample=1")
-/// is stored with the model by its ToString and rebuilt by <see cref="VolumePreprocessing.Parse"/> at prediction.
-/// </para>
+/// print; problems that make the CSV unusable throw <see cref="DataFormatException"/>. Runs read it through
+/// <see cref="Runs.RunData"/>, which chooses the options for the task and gives every scan the same labels.
 /// </summary>
 public sealed class OasisDataset
 {
-    public OasisOptions Options { get; }
+    private readonly OasisOptions options;
+
     public IReadOnlyList<OasisSample> Samples { get; }
     public IReadOnlyList<string> Warnings { get; }
-    public string CsvPath { get; }
 
-    private OasisDataset(OasisOptions options, List<OasisSample> samples, List<string> warnings, string csvPath)
+    private OasisDataset(OasisOptions options, List<OasisSample> samples, List<string> warnings)
     {
-        Options = options;
+        this.options = options;
         Samples = samples;
         Warnings = warnings;
-        CsvPath = csvPath;
     }
 
     /// <summary>Subjects in sample order (ordinal by ID).</summary>
@@ -125,16 +107,15 @@ public sealed class OasisDataset
         var samples = Match(records, scans, options, warnings);
         if (samples.Count == 0)
             throw new DataFormatException(csvPath, 0, null, "no volume has a usable CSV row: " + string.Join(" ", warnings));
-        return new OasisDataset(options, samples, warnings, csvPath);
+        return new OasisDataset(options, samples, warnings);
     }
 
     /// <summary>Builds the dataset from records and scans already in memory (tests, other layouts).</summary>
-    public static OasisDataset FromRecords(IReadOnlyList<OasisRecord> records, IReadOnlyList<OasisScan> scans,
-        OasisOptions? options = null, string csvPath = "")
+    public static OasisDataset FromRecords(IReadOnlyList<OasisRecord> records, IReadOnlyList<OasisScan> scans, OasisOptions? options = null)
     {
         options ??= new OasisOptions();
         var warnings = new List<string>();
-        return new OasisDataset(options, Match(records, scans, options, warnings), warnings, csvPath);
+        return new OasisDataset(options, Match(records, scans, options, warnings), warnings);
     }
 
     private static string FindCsv(string root)
@@ -217,11 +198,8 @@ public sealed class OasisDataset
     /// One (subject, label) per subject: the task's label of its first sample, and the stratum of all its
     /// labels together (the class, or 10-year age bin, of each label task combined), for stratified splits.
     /// </summary>
-    public IReadOnlyList<SubjectLabel> SubjectLabels() =>
+    private List<SubjectLabel> SubjectLabels() =>
         Samples.GroupBy(s => s.SubjectId).Select(g => new SubjectLabel(g.Key, g.First().Label, StratumOf(g.First()))).ToList();
-
-    /// <summary>The strata of the task's own label: the class, or 10-year age bins for age.</summary>
-    public Func<float, int> Strata => StrataOf(Options.Task);
 
     private static Func<float, int> StrataOf(OasisTask task) => task == OasisTask.Age ? SubjectSplits.AgeBins() : SubjectSplits.Classes;
 
@@ -229,30 +207,22 @@ public sealed class OasisDataset
     {
         // Mixed-radix code of the per-task strata; age bins (0..12 for ages up to 129) fit a radix of 16.
         int code = 0;
-        foreach (var task in Options.LabelTasks)
+        foreach (var task in options.LabelTasks)
             code = code * 16 + Math.Clamp(StrataOf(task)(s.LabelFor(task)!.Value), 0, 15);
         return code;
     }
 
-    /// <summary>A seeded train/val/test assignment of this dataset's subjects (default 70/20/10), stratified by its labels.</summary>
-    public SubjectSplit SplitSubjects(ulong seed, SplitFractions? fractions = null) =>
-        SubjectSplits.Stratified(SubjectLabels(), seed, Strata, fractions);
-
-    /// <summary>Seeded stratified k-fold cross-validation by subject (fold i tests on the i-th k-th of every stratum).</summary>
-    public IReadOnlyList<SubjectSplit> KFold(int k, ulong seed, double valFraction = 0.2) =>
-        SubjectSplits.KFold(SubjectLabels(), k, seed, Strata, valFraction);
-
     /// <summary>
     /// The split in <paramref name="splitsCsv"/> when that file exists (a resumed or evaluated run keeps its
-    /// subjects), otherwise a new <see cref="SplitSubjects"/> written there atomically.
-    /// Subjects of this dataset that the file does not assign are left out of every split and listed in
-    /// <paramref name="warnings"/>.
+    /// subjects), otherwise a seeded train/val/test assignment of the subjects (default 70/20/10), stratified
+    /// by their labels and written there atomically. Subjects of this dataset that the file does not assign
+    /// are left out of every split and listed in <paramref name="warnings"/>.
     /// </summary>
     public SubjectSplit LoadOrCreateSplit(string splitsCsv, ulong seed, SplitFractions? fractions = null, List<string>? warnings = null)
     {
         if (!File.Exists(splitsCsv))
         {
-            var split = SplitSubjects(seed, fractions);
+            var split = SubjectSplits.Stratified(SubjectLabels(), seed, StrataOf(options.Task), fractions);
             split.Write(splitsCsv);
             return split;
         }
@@ -261,33 +231,5 @@ public sealed class OasisDataset
         if (unassigned.Count > 0)
             warnings?.Add($"{unassigned.Count} subject(s) are not in {splitsCsv} and are left out of every split: {string.Join(", ", unassigned)}");
         return read;
-    }
-
-    /// <summary>The samples of one split, in dataset order: <see cref="Items(SubjectSplit, Split)"/>[i] is sample i.</summary>
-    public IReadOnlyList<OasisSample> SamplesIn(SubjectSplit split, Split part) =>
-        Samples.Where(s => split.Contains(s.SubjectId) && split[s.SubjectId] == part).ToList();
-
-    /// <summary>Loader items (path and the label vector of <see cref="OasisOptions.LabelTasks"/>) of the samples in one split.</summary>
-    public IReadOnlyList<VolumeItem> Items(SubjectSplit split, Split part) => SamplesIn(split, part).Select(Item).ToList();
-
-    /// <summary>Loader items of every sample.</summary>
-    public IReadOnlyList<VolumeItem> Items() => Samples.Select(Item).ToList();
-
-    private VolumeItem Item(OasisSample s) => new(s.Path, Options.LabelTasks.Select(t => s.LabelFor(t)!.Value).ToArray());
-
-    /// <summary>
-    /// A loader over one split: the training split shuffles and applies <paramref name="options"/>'s
-    /// augmentation; validation and test keep their order and never augment, whatever the options say.
-    /// Batch.Samples[i] indexes <see cref="SamplesIn"/> of the same split. <paramref name="source"/> defaults
-    /// to <see cref="NiftiVolumeSource"/> (volumes as they are, no conforming).
-    /// </summary>
-    public VolumeLoader CreateLoader(SubjectSplit split, Split part, LoaderOptions options, IVolumeSource? source = null)
-    {
-        var items = Items(split, part);
-        if (items.Count == 0) throw new InvalidOperationException($"the {SubjectSplit.Name(part)} split has no volumes");
-        var effective = part == Split.Train
-            ? options with { Mode = LoaderMode.Training }
-            : options with { Mode = LoaderMode.Evaluation, Augmentation = null };
-        return new VolumeLoader(items, source ?? new NiftiVolumeSource(), effective);
     }
 }

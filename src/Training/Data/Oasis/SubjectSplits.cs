@@ -47,7 +47,6 @@ public sealed class SubjectSplit
     public int Count => subjects.Count;
     public bool Contains(string subject) => subjects.ContainsKey(subject);
     public Split this[string subject] => subjects[subject].Split;
-    public float LabelOf(string subject) => subjects[subject].Label;
 
     /// <summary>The subjects of one split, ordinal order.</summary>
     public IReadOnlyList<string> Subjects(Split split) =>
@@ -101,7 +100,7 @@ public sealed class SubjectSplit
 }
 
 /// <summary>
-/// Seeded, stratified assignment of subjects to splits and to cross-validation folds.
+/// Seeded, stratified assignment of subjects to splits.
 /// <para>
 /// Method: subjects are sorted by ID (the result does not depend on input order), shuffled with a Philox
 /// permutation of the seed, then stably grouped by stratum. Walking that sequence, each subject goes to
@@ -126,7 +125,7 @@ public static class SubjectSplits
     {
         var f = fractions ?? SplitFractions.Default;
         f.Validate();
-        var ordered = StratifiedOrder(subjects, seed, 0, stratum);
+        var ordered = StratifiedOrder(subjects, seed, stratum);
         var counts = new int[3];
         var entries = new List<(string, Split, float)>(ordered.Count);
         foreach (var s in ordered)
@@ -144,43 +143,13 @@ public static class SubjectSplits
         return new SubjectSplit(entries);
     }
 
-    /// <summary>
-    /// Stratified k-fold cross-validation by subject: fold i tests on the i-th fifth (for k = 5) of every
-    /// stratum, so every subject is a test subject exactly once; the other subjects are split again,
-    /// stratified, into training and <paramref name="valFraction"/> validation.
-    /// </summary>
-    public static IReadOnlyList<SubjectSplit> KFold(IEnumerable<SubjectLabel> subjects, int k, ulong seed,
-        Func<float, int> stratum, double valFraction = 0.2)
-    {
-        var list = subjects.ToList();
-        if (k < 2 || k > list.Count)
-            throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be between 2 and the number of subjects ({list.Count})");
-        if (valFraction is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(valFraction));
-        var ordered = StratifiedOrder(list, seed, 0, stratum);
-        // Dealing the stratum-grouped sequence round-robin spreads every stratum evenly over the folds.
-        var fold = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int i = 0; i < ordered.Count; i++) fold[ordered[i].Subject] = i % k;
-
-        var folds = new List<SubjectSplit>(k);
-        for (int i = 0; i < k; i++)
-        {
-            var rest = ordered.Where(s => fold[s.Subject] != i).ToList();
-            var inner = Stratified(rest, seed ^ (0x9E3779B97F4A7C15UL * (ulong)(i + 1)), stratum,
-                new SplitFractions(1 - valFraction, valFraction, 0));
-            folds.Add(new SubjectSplit(ordered.Select(s =>
-                (s.Subject, fold[s.Subject] == i ? Split.Test : inner[s.Subject], s.Label))));
-        }
-        return folds;
-    }
-
-    private static List<SubjectLabel> StratifiedOrder(IEnumerable<SubjectLabel> subjects, ulong seed, uint stream,
-        Func<float, int> stratum)
+    private static List<SubjectLabel> StratifiedOrder(IEnumerable<SubjectLabel> subjects, ulong seed, Func<float, int> stratum)
     {
         var sorted = subjects.OrderBy(s => s.Subject, StringComparer.Ordinal).ToList();
         for (int i = 1; i < sorted.Count; i++)
             if (sorted[i].Subject == sorted[i - 1].Subject)
                 throw new ArgumentException($"subject {sorted[i].Subject} appears twice");
-        var perm = DataRandom.Permutation(sorted.Count, seed, DataRandom.SplitPurpose, stream);
+        var perm = DataRandom.Permutation(sorted.Count, seed, DataRandom.SplitPurpose, 0);
         return perm.Select(i => sorted[i]).OrderBy(s => s.Stratum ?? stratum(s.Label)).ToList(); // OrderBy is stable
     }
 }

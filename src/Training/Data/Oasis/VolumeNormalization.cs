@@ -19,21 +19,16 @@ public enum VolumeNormalization
 
 public static class VolumeNormalizations
 {
+    /// <summary>The names of <c>--normalization</c>, config.json and the preprocessing string of a checkpoint.</summary>
+    public static readonly Choices<VolumeNormalization> Choices = new("normalisation",
+        [(VolumeNormalization.ZScore, "zscore"), (VolumeNormalization.ZScoreBrain, "zscore-brain")],
+        ("z-score", VolumeNormalization.ZScore), ("zscorebrain", VolumeNormalization.ZScoreBrain), ("z-score-brain", VolumeNormalization.ZScoreBrain));
+
     /// <summary>The serialised name: "zscore" or "zscore-brain".</summary>
-    public static string Name(this VolumeNormalization n) => n switch
-    {
-        VolumeNormalization.ZScore => "zscore",
-        VolumeNormalization.ZScoreBrain => "zscore-brain",
-        _ => throw new ArgumentOutOfRangeException(nameof(n), n, null),
-    };
+    public static string Name(this VolumeNormalization n) => Choices.Name(n);
 
     /// <summary>Reads a serialised name (case-insensitive; the enum member names are accepted too).</summary>
-    public static VolumeNormalization Parse(string name) => name.Trim().ToLowerInvariant() switch
-    {
-        "zscore" or "z-score" => VolumeNormalization.ZScore,
-        "zscore-brain" or "zscorebrain" or "z-score-brain" => VolumeNormalization.ZScoreBrain,
-        _ => throw new FormatException($"unknown normalisation '{name}' (expected zscore or zscore-brain)"),
-    };
+    public static VolumeNormalization Parse(string name) => Choices.Parse(name);
 
     /// <summary>
     /// Normalises <paramref name="data"/> in place and returns the value a raw 0 maps to (the background of
