@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Reflection;
 using ILGpuNet.Cli.Commands;
+using ILGpuNet.Tensors;
 
 namespace ILGpuNet.Cli;
 

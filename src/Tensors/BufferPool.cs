@@ -136,4 +136,4 @@ public sealed class BufferPool(Accelerator accelerator) : IDisposable
 public readonly record struct PoolStats(long Hits, long Misses, long BytesHeld, long BytesInUse, long PeakBytesInUse, long PeakBytesHeld);
 
 /// <summary>The device ran out of memory; the message says what to shrink.</summary>
-public sealed class DeviceOutOfMemoryException(string message, Exception inner) : Exception(message, inner);
+public sealed class DeviceOutOfMemoryException(string message, Exception inner) : UserErrorException(message, inner);

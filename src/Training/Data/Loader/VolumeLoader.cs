@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ILGpuNet.Tensors;
 
 namespace ILGpuNet.Training.Data;
 

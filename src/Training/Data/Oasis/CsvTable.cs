@@ -1,4 +1,5 @@
 using System.Text;
+using ILGpuNet.Tensors;
 
 namespace ILGpuNet.Training.Data;
 
