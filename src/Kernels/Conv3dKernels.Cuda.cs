@@ -18,6 +18,9 @@ public static partial class Conv3dKernels
     /// <summary>Threads per group of the tiled kernels (8 warps, each thread an 8 x 8 register block).</summary>
     public const int TiledGroupSize = 256;
 
+    /// <summary>Groups of the tiled kernels per multiprocessor their launch asks for (ptxas then keeps to 128 registers).</summary>
+    public const int TiledGroupsPerMultiprocessor = 2;
+
     // Shared tiles are k-major with 4 floats of padding per row (68 and 260 floats), so that every row
     // starts 16-byte aligned for the Float4 reads of the inner loop and the transposing A stores of a
     // warp (8 rows x 4 k) hit 32 distinct banks.
@@ -35,7 +38,7 @@ public static partial class Conv3dKernels
     /// the input read as the zero padding. Grid: (ceil(Cout/G / 64) * ceil(voxels / 256), Groups).
     /// x and w are unpadded NCDHW / (Cout, Cin/G, KD, KH, KW); bias is read when hasBias != 0.
     /// </summary>
-    [Kernel(UsesBarriers = true)]
+    [Kernel(UsesBarriers = true, MaxGroupSize = TiledGroupSize, MinGroupsPerMultiprocessor = TiledGroupsPerMultiprocessor)]
     public static void ForwardCuda(ArrayView<float> x, ArrayView<float> w, ArrayView<float> bias, ArrayView<float> y, Conv3dShape s, int hasBias)
     {
         var sa4 = SharedMemory.Allocate<Float4>(2 * ABuf4);
@@ -340,7 +343,7 @@ public static partial class Conv3dKernels
     /// [P*s/splits, P*(s+1)/splits). With several splits the last to finish of each tile adds them in split
     /// order into dw (<see cref="SumTileSplits"/>); with one, partials is dw.
     /// </summary>
-    [Kernel(UsesBarriers = true)]
+    [Kernel(UsesBarriers = true, MaxGroupSize = TiledGroupSize, MinGroupsPerMultiprocessor = TiledGroupsPerMultiprocessor)]
     public static void WeightGradCuda(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> partials, ArrayView<float> dw,
         ArrayView<int> arrivals, Conv3dShape s, int splits)
     {

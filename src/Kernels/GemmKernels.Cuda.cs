@@ -17,6 +17,9 @@ public static partial class GemmKernels
     /// <summary>Threads per group of <see cref="GemmCuda"/> (16 x 16, each computing 8 x 8 outputs).</summary>
     public const int TiledGroupSize = 256;
 
+    /// <summary>Groups of <see cref="GemmCuda"/> per multiprocessor its launch asks for (ptxas then keeps to 128 registers).</summary>
+    public const int TiledGroupsPerMultiprocessor = 2;
+
     // Shared tiles are stored k-major, [TiledBlockK][SRow] with 4 floats of padding per row, so that
     // the transposing stores (k contiguous in global memory) hit 32 distinct banks and every row
     // still starts 16-byte aligned for the Float4 reads of the inner loop.
@@ -33,7 +36,7 @@ public static partial class GemmKernels
     /// <see cref="GemmLaunch.TiledSpecialization"/> (2 groups per SM; ~1.5x faster on an H100) and
     /// launch with <see cref="GemmLaunch.Tiled"/>.
     /// </summary>
-    [Kernel(UsesBarriers = true)]
+    [Kernel(UsesBarriers = true, MaxGroupSize = TiledGroupSize, MinGroupsPerMultiprocessor = TiledGroupsPerMultiprocessor)]
     public static void GemmCuda(
         ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
         int m, int n, int k, int lda, int ldb, int ldc,

@@ -23,7 +23,7 @@ public static class GemmLaunch
     /// measured on an H100, 37-38.5 TFLOP/s at 4096^3 with it, 24 without (cuBLAS FP32: 51.6).
     /// Valid on any accelerator whose MaxNumThreadsPerGroup is at least 256.
     /// </summary>
-    public static KernelSpecialization TiledSpecialization => new(GemmKernels.TiledGroupSize, 2);
+    public static KernelSpecialization TiledSpecialization => new(GemmKernels.TiledGroupSize, GemmKernels.TiledGroupsPerMultiprocessor);
 
     /// <summary>
     /// Largest m, n or k: the kernels compute int row, column and depth indices up to one tile (128) past a size

@@ -1,3 +1,5 @@
+using ILGPU.Runtime;
+
 namespace ILGpuNet.Kernels;
 
 /// <summary>
@@ -13,4 +15,18 @@ public sealed class KernelAttribute : Attribute
     /// accelerator, so the kernel cache refuses it on the CPU family. A test checks the mark against each kernel's PTX.
     /// </summary>
     public bool UsesBarriers { get; init; }
+
+    /// <summary>
+    /// With <see cref="MinGroupsPerMultiprocessor"/>: the <see cref="KernelSpecialization"/> the kernel is loaded with
+    /// (0: none). ptxas sizes registers by it (<c>.maxntid</c>, <c>.minnctapersm</c>), so the offline assembly check
+    /// compiles the kernel with it and the kernel cache refuses a load with any other.
+    /// </summary>
+    public int MaxGroupSize { get; init; }
+
+    /// <summary>Groups that must fit on one multiprocessor at once (0: none); see <see cref="MaxGroupSize"/>.</summary>
+    public int MinGroupsPerMultiprocessor { get; init; }
+
+    /// <summary>The launch specialization declared here (<see cref="KernelSpecialization.Empty"/> when none).</summary>
+    public KernelSpecialization Specialization => new(
+        MaxGroupSize > 0 ? MaxGroupSize : null, MinGroupsPerMultiprocessor > 0 ? MinGroupsPerMultiprocessor : null);
 }

@@ -35,7 +35,10 @@ public sealed partial class KernelCache(Accelerator accelerator, KernelFamily fa
         set { lock (loaded) { profiler = value; profiled.Clear(); } }
     }
 
-    private TLauncher Get<TLauncher>(Delegate kernel, Func<TLauncher> load) where TLauncher : Delegate
+    private TLauncher Get<TLauncher>(Delegate kernel, Func<TLauncher> load) where TLauncher : Delegate =>
+        Get(kernel, KernelSpecialization.Empty, load);
+
+    private TLauncher Get<TLauncher>(Delegate kernel, KernelSpecialization specialization, Func<TLauncher> load) where TLauncher : Delegate
     {
         lock (loaded)
         {
@@ -43,6 +46,7 @@ public sealed partial class KernelCache(Accelerator accelerator, KernelFamily fa
             if (!loaded.TryGetValue(kernel.Method, out var cached))
             {
                 RefuseBarriersOnCpu(kernel.Method);
+                RefuseUndeclaredSpecialization(kernel.Method, specialization);
                 loaded[kernel.Method] = cached = TimedLoad(load);
             }
             if (profiler == null) return (TLauncher)cached;
@@ -62,6 +66,20 @@ public sealed partial class KernelCache(Accelerator accelerator, KernelFamily fa
         if (attribute is { UsesBarriers: true } && !family.AllowsBarriers())
             throw new InvalidOperationException(
                 $"{KernelProfiler.NameOf(kernel)} uses group barriers and cannot run on the {family.Name()} kernel family; the op must pick its {family.Name()} variant");
+    }
+
+    /// <summary>
+    /// The offline assembly check (<c>ilgpunet ptx --ptxas</c>) compiles each kernel with the specialization its [Kernel]
+    /// declares; loading it with another would launch machine code other than the code checked (registers, spills).
+    /// </summary>
+    private static void RefuseUndeclaredSpecialization(System.Reflection.MethodInfo kernel, KernelSpecialization specialization)
+    {
+        var attribute = (ILGpuNet.Kernels.KernelAttribute?)Attribute.GetCustomAttribute(kernel, typeof(ILGpuNet.Kernels.KernelAttribute));
+        var declared = attribute?.Specialization ?? KernelSpecialization.Empty;
+        if (!declared.Equals(specialization))
+            throw new InvalidOperationException(
+                $"{KernelProfiler.NameOf(kernel)} is loaded with specialization {specialization} but its [Kernel] declares {declared}: " +
+                "declare the launch's MaxGroupSize and MinGroupsPerMultiprocessor there, so that the offline assembly check compiles what runs");
     }
 
     // ILGPU compiles on load (IL -> IR -> PTX, then the driver's JIT on CUDA): every process pays it afresh.
@@ -121,46 +139,46 @@ public sealed partial class KernelCache(Accelerator accelerator, KernelFamily fa
 
     // With a launch specialization (e.g. a register cap for two groups per multiprocessor).
     public Action<AcceleratorStream, KernelConfig, T1> Load<T1>(Action<T1> kernel, KernelSpecialization specialization) where T1 : struct =>
-        Get(kernel, () => accelerator.LoadKernel(kernel, specialization));
+        Get(kernel, specialization, () => accelerator.LoadKernel(kernel, specialization));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2> Load<T1, T2>(Action<T1, T2> kernel, KernelSpecialization specialization) where T1 : struct where T2 : struct =>
-        Get(kernel, () => accelerator.LoadKernel(kernel, specialization));
+        Get(kernel, specialization, () => accelerator.LoadKernel(kernel, specialization));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2, T3> Load<T1, T2, T3>(Action<T1, T2, T3> kernel, KernelSpecialization specialization) where T1 : struct where T2 : struct where T3 : struct =>
-        Get(kernel, () => accelerator.LoadKernel(kernel, specialization));
+        Get(kernel, specialization, () => accelerator.LoadKernel(kernel, specialization));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4> Load<T1, T2, T3, T4>(Action<T1, T2, T3, T4> kernel, KernelSpecialization specialization) where T1 : struct where T2 : struct where T3 : struct where T4 : struct =>
-        Get(kernel, () => accelerator.LoadKernel(kernel, specialization));
+        Get(kernel, specialization, () => accelerator.LoadKernel(kernel, specialization));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5> Load<T1, T2, T3, T4, T5>(Action<T1, T2, T3, T4, T5> kernel, KernelSpecialization specialization) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct =>
-        Get(kernel, () => accelerator.LoadKernel(kernel, specialization));
+        Get(kernel, specialization, () => accelerator.LoadKernel(kernel, specialization));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6> Load<T1, T2, T3, T4, T5, T6>(Action<T1, T2, T3, T4, T5, T6> kernel, KernelSpecialization specialization) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct =>
-        Get(kernel, () => accelerator.LoadKernel(kernel, specialization));
+        Get(kernel, specialization, () => accelerator.LoadKernel(kernel, specialization));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7> Load<T1, T2, T3, T4, T5, T6, T7>(Action<T1, T2, T3, T4, T5, T6, T7> kernel, KernelSpecialization specialization) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct =>
-        Get(kernel, () => accelerator.LoadKernel(kernel, specialization));
+        Get(kernel, specialization, () => accelerator.LoadKernel(kernel, specialization));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8> Load<T1, T2, T3, T4, T5, T6, T7, T8>(Action<T1, T2, T3, T4, T5, T6, T7, T8> kernel, KernelSpecialization specialization) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct =>
-        Get(kernel, () => accelerator.LoadKernel(kernel, specialization));
+        Get(kernel, specialization, () => accelerator.LoadKernel(kernel, specialization));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9> Load<T1, T2, T3, T4, T5, T6, T7, T8, T9>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9> kernel, KernelSpecialization specialization) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct =>
-        Get(kernel, () => accelerator.LoadKernel(kernel, specialization));
+        Get(kernel, specialization, () => accelerator.LoadKernel(kernel, specialization));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10> Load<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10> kernel, KernelSpecialization specialization) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct =>
-        Get(kernel, () => accelerator.LoadKernel(kernel, specialization));
+        Get(kernel, specialization, () => accelerator.LoadKernel(kernel, specialization));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11> Load<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11> kernel, KernelSpecialization specialization) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct where T11 : struct =>
-        Get(kernel, () => accelerator.LoadKernel(kernel, specialization));
+        Get(kernel, specialization, () => accelerator.LoadKernel(kernel, specialization));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12> Load<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12> kernel, KernelSpecialization specialization) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct where T11 : struct where T12 : struct =>
-        Get(kernel, () => accelerator.LoadKernel(kernel, specialization));
+        Get(kernel, specialization, () => accelerator.LoadKernel(kernel, specialization));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13> Load<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13> kernel, KernelSpecialization specialization) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct where T11 : struct where T12 : struct where T13 : struct =>
-        Get(kernel, () => accelerator.LoadKernel(kernel, specialization));
+        Get(kernel, specialization, () => accelerator.LoadKernel(kernel, specialization));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14> Load<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14> kernel, KernelSpecialization specialization) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct where T11 : struct where T12 : struct where T13 : struct where T14 : struct =>
-        Get(kernel, () => accelerator.LoadKernel(kernel, specialization));
+        Get(kernel, specialization, () => accelerator.LoadKernel(kernel, specialization));
 }
 
 

@@ -203,7 +203,7 @@ public static partial class Ops
     private sealed class CudaSimtConv3d : IConv3dKernels
     {
         /// <summary>Two groups of the tiled convolution kernels per multiprocessor (128 registers a thread), as for the GEMM.</summary>
-        private static readonly KernelSpecialization TwoGroupsPerSm = new(Conv3dKernels.TiledGroupSize, 2);
+        private static readonly KernelSpecialization TwoGroupsPerSm = new(Conv3dKernels.TiledGroupSize, Conv3dKernels.TiledGroupsPerMultiprocessor);
 
         public Tensor? Forward(Tensor x, Tensor weight, Tensor? bias, Tensor y, Conv3dShape s)
         {
