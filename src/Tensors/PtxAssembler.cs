@@ -14,8 +14,9 @@ public sealed partial class PtxAssembler
     /// <summary>Names a ptxas executable (or the folder holding ptxas and cuobjdump); when set, nothing else is searched.</summary>
     public const string EnvironmentVariable = "ILGPUNET_PTXAS";
 
-    /// <summary>Where <c>.ci/install-ptxas.sh</c> unpacks the toolkit by default; searched after PATH.</summary>
-    public const string DefaultBinFolder = "/tmp/cuda/root/usr/bin";
+    /// <summary>Where <c>.ci/install-ptxas.sh</c> unpacks the toolkit (<c>$ILGPUNET_CUDA_DIR</c>, default /tmp/cuda); searched after PATH.</summary>
+    public static string InstalledBinFolder =>
+        Path.Combine(Environment.GetEnvironmentVariable("ILGPUNET_CUDA_DIR") is { Length: > 0 } dir ? dir : "/tmp/cuda", "root", "usr", "bin");
 
     /// <summary>The script that installs ptxas, relative to the repository root (CI and the assembly test run it).</summary>
     public const string InstallScript = ".ci/install-ptxas.sh";
@@ -25,13 +26,13 @@ public sealed partial class PtxAssembler
     {
         var configured = Environment.GetEnvironmentVariable(EnvironmentVariable);
         string where = string.IsNullOrWhiteSpace(configured)
-            ? $"ptxas (NVIDIA's PTX assembler) with cuobjdump beside it was not found on PATH or in {DefaultBinFolder}"
+            ? $"ptxas (NVIDIA's PTX assembler) with cuobjdump beside it was not found on PATH or in {InstalledBinFolder}"
             : $"{EnvironmentVariable}={configured} is not a working ptxas with cuobjdump beside it";
         return where + ". Install it with\n" +
                $"    {InstallScript}\n" +
-               "from the repository root (Debian 12; as root when apt lacks the contrib/non-free components: it downloads\n" +
-               "nvidia-cuda-toolkit 11.8 with apt-get download and unpacks it into /tmp/cuda/root, about 84 MB, no GPU or driver\n" +
-               $"needed), or set {EnvironmentVariable} to the ptxas of any CUDA 11.8 or later toolkit.";
+               "from the repository root (Debian 12; as root when apt lacks the contrib/non-free components). It downloads\n" +
+               "nvidia-cuda-toolkit 11.8 (about 84 MB) with apt-get download and unpacks it into $ILGPUNET_CUDA_DIR/root\n" +
+               $"(default /tmp/cuda/root); no GPU or driver needed. Or set {EnvironmentVariable} to the ptxas of a CUDA 11.8+ toolkit.";
     }
 
     public string Ptxas { get; }
@@ -44,7 +45,7 @@ public sealed partial class PtxAssembler
         (Ptxas, Cuobjdump, Release) = (ptxas, cuobjdump, release);
 
     /// <summary>
-    /// ptxas and cuobjdump from <see cref="EnvironmentVariable"/> when set, else from PATH or <see cref="DefaultBinFolder"/>;
+    /// ptxas and cuobjdump from <see cref="EnvironmentVariable"/> when set, else from PATH or <see cref="InstalledBinFolder"/>;
     /// null when absent (<see cref="MissingMessage"/> says what to do).
     /// </summary>
     public static PtxAssembler? Find()
@@ -52,7 +53,7 @@ public sealed partial class PtxAssembler
         var configured = Environment.GetEnvironmentVariable(EnvironmentVariable);
         if (!string.IsNullOrWhiteSpace(configured)) return At(configured);
         var folders = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
-        return folders.Append(DefaultBinFolder).Select(At).FirstOrDefault(found => found != null);
+        return folders.Append(InstalledBinFolder).Select(At).FirstOrDefault(found => found != null);
     }
 
     /// <summary>The tools at a ptxas path or in a folder; null unless ptxas runs and cuobjdump sits beside it.</summary>
