@@ -60,8 +60,9 @@ internal static class PtxCommand
         string isa = PtxIsa();
         if (written.Count == 1 && written[0].StartsWith(requested.ToLowerInvariant() + " "))
             return $"requested {requested}: written .target {requested.ToLowerInvariant()}, PTX ISA {isa}";
-        return $"requested {requested}, written .target {string.Join(", ", written)}, PTX ISA {isa}: ILGPU writes the lowest " +
-               "target that has what the code uses; a CUDA driver JIT-compiles that PTX for the card it loads it on";
+        return $"requested {requested}, written .target {string.Join(", ", written)}, PTX ISA {isa}: ILGPU 1.5.3 writes no target " +
+               "above sm_80 (sm_86, sm_89 and sm_90 all give sm_80); a CUDA driver JIT-compiles that PTX for the card it loads it on, " +
+               "and --ptxas assembles it for the requested architecture";
     }
 
     private static string PtxIsa()
