@@ -36,7 +36,11 @@ internal static class TrainCommand
         var referenceHead = new Option<bool>("--reference-head") { Description = "The reference classifier: three Linear layers without activations" };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the split, initialisation, shuffling, augmentation and dropout", DefaultValueFactory = _ => d.Seed };
         var outDir = new Option<DirectoryInfo?>("--out") { Description = "Run folder (default runs/<task>-<time>)" };
-        var resume = new Option<DirectoryInfo?>("--resume") { Description = "Continue the run in this folder from its last checkpoint (its config.json applies)" };
+        var resume = new Option<DirectoryInfo?>("--resume")
+        {
+            Description = $"Continue the run in this folder from its last checkpoint (its config.json applies; only {string.Join(", ", ResumeOptions.Changeable)} may change)",
+        };
+        var init = new Option<FileInfo?>("--init") { Description = "Start from these weights (a checkpoint of train or import, or a PyTorch state_dict of the same model); the optimizer starts fresh" };
         var minAge = new Option<float?>("--min-healthy-age") { Description = "cdr: drop healthy subjects younger than this (62 is usual)" };
         var firstScan = new Option<bool>("--first-scan") { Description = "One scan per subject instead of every scan and session" };
         var noAugment = new Option<bool>("--no-augment") { Description = "Train without flips, shifts and intensity scaling" };
@@ -51,56 +55,59 @@ internal static class TrainCommand
         {
             task, brainAgeClass, data, csv, subjects, cache, device, epochs, batch, lr, optimizer, weightDecay, schedule, warmup,
             patience, grid, downsample, width, depth, referenceHead, seed, outDir, resume, minAge, firstScan, noAugment,
-            normalization, classWeight, clip, workers, syncEvery,
+            normalization, classWeight, clip, workers, syncEvery, init,
         };
         command.SetAction(parse =>
         {
             var resumeDir = parse.GetValue(resume);
-            TrainConfig config;
-            RunFolder run;
-            if (resumeDir is not null)
+            var requested = new TrainConfig
             {
-                run = new RunFolder(resumeDir.FullName);
-                if (!File.Exists(run.Config)) throw new CliException($"{run.Config}: not found; --resume takes a run folder written by train");
-                config = TrainConfig.Read(run.Config);
-            }
-            else
-            {
-                config = new TrainConfig
-                {
-                    Task = parse.GetChoice(task, RunChoices.Task),
-                    BrainAgeClass = parse.GetChoice(brainAgeClass, RunChoices.ClassLabel),
-                    Data = parse.GetValue(data)?.FullName,
-                    Csv = parse.GetValue(csv)?.FullName,
-                    SyntheticSubjects = parse.GetValue(subjects),
-                    Device = parse.GetChoice(device, RunChoices.Device),
-                    Epochs = parse.GetValue(epochs),
-                    BatchSize = parse.GetValue(batch),
-                    LearningRate = parse.GetValue(lr),
-                    Optimizer = parse.GetChoice(optimizer, RunChoices.Optimizer),
-                    WeightDecay = parse.GetValue(weightDecay),
-                    Schedule = parse.GetChoice(schedule, RunChoices.Schedule),
-                    WarmupEpochs = parse.GetValue(warmup),
-                    Patience = parse.GetValue(patience),
-                    Grid = parse.GetValue(grid)!,
-                    Downsample = parse.GetValue(downsample),
-                    WidthMult = parse.GetValue(width),
-                    DepthMult = parse.GetValue(depth),
-                    ReferenceHead = parse.GetValue(referenceHead),
-                    Seed = parse.GetValue(seed),
-                    MinHealthyAge = parse.GetValue(minAge),
-                    AllScans = !parse.GetValue(firstScan),
-                    Augment = !parse.GetValue(noAugment),
-                    Normalization = parse.GetChoice(normalization, RunChoices.Normalization),
-                    ClassLossWeight = parse.GetValue(classWeight),
-                    GradClip = parse.GetValue(clip),
-                    Workers = parse.GetValue(workers),
-                    SyncEvery = parse.GetValue(syncEvery),
-                };
-                run = new RunFolder(parse.GetValue(outDir)?.FullName ?? Path.Combine("runs", $"{config.Task.Name()}-{DateTime.Now:yyyyMMdd-HHmmss}"));
-            }
+                Task = parse.GetChoice(task, RunChoices.Task),
+                BrainAgeClass = parse.GetChoice(brainAgeClass, RunChoices.ClassLabel),
+                Data = parse.GetValue(data)?.FullName,
+                Csv = parse.GetValue(csv)?.FullName,
+                SyntheticSubjects = parse.GetValue(subjects),
+                Device = parse.GetChoice(device, RunChoices.Device),
+                Epochs = parse.GetValue(epochs),
+                BatchSize = parse.GetValue(batch),
+                LearningRate = parse.GetValue(lr),
+                Optimizer = parse.GetChoice(optimizer, RunChoices.Optimizer),
+                WeightDecay = parse.GetValue(weightDecay),
+                Schedule = parse.GetChoice(schedule, RunChoices.Schedule),
+                WarmupEpochs = parse.GetValue(warmup),
+                Patience = parse.GetValue(patience),
+                Grid = parse.GetValue(grid)!,
+                Downsample = parse.GetValue(downsample),
+                WidthMult = parse.GetValue(width),
+                DepthMult = parse.GetValue(depth),
+                ReferenceHead = parse.GetValue(referenceHead),
+                Seed = parse.GetValue(seed),
+                MinHealthyAge = parse.GetValue(minAge),
+                AllScans = !parse.GetValue(firstScan),
+                Augment = !parse.GetValue(noAugment),
+                Normalization = parse.GetChoice(normalization, RunChoices.Normalization),
+                ClassLossWeight = parse.GetValue(classWeight),
+                GradClip = parse.GetValue(clip),
+                Workers = parse.GetValue(workers),
+                SyncEvery = parse.GetValue(syncEvery),
+                Init = parse.GetValue(init)?.FullName,
+            };
             var given = parse.CommandResult.Children.OfType<OptionResult>().Where(o => !o.Implicit).Select(o => o.Option.Name).ToHashSet();
-            return TrainJob.Run(config, run, resumeDir is not null, given, parse.GetValue(cache)?.FullName, output);
+            if (resumeDir is null)
+            {
+                var fresh = new RunFolder(parse.GetValue(outDir)?.FullName ?? Path.Combine("runs", $"{requested.Task.Name()}-{DateTime.Now:yyyyMMdd-HHmmss}"));
+                return TrainJob.Run(requested, fresh, null, given, parse.GetValue(cache)?.FullName, output);
+            }
+            var run = new RunFolder(resumeDir.FullName);
+            if (!File.Exists(run.Config)) throw new CliException($"{run.Config}: not found; --resume takes a run folder written by train");
+            var saved = TrainConfig.Read(run.Config);
+            var refused = new List<string>();
+            if (parse.GetValue(outDir) is { } o && Path.GetFullPath(o.FullName) != run.Root)
+                refused.Add($"--out {o.FullName} (the run's folder is {run.Root})");
+            if (parse.GetValue(cache) is { } c && saved.SyntheticData is { } cohort && TrainJob.SyntheticDir(saved, c.FullName) != cohort)
+                refused.Add($"--cache {c.FullName} (the run's cohort is {cohort})");
+            var resumed = ResumeOptions.Apply(saved, requested, given, run.Config, refused);
+            return TrainJob.Run(resumed.Config, run, resumed, given, parse.GetValue(cache)?.FullName, output);
         });
         return command;
     }

@@ -9,9 +9,16 @@ namespace ILGpuNet.Cli.Commands;
 /// <summary>Opens the device, sizes the run, makes sure the data exists, trains, prints the test metrics.</summary>
 internal static class TrainJob
 {
-    public static int Run(TrainConfig config, RunFolder run, bool resume, ISet<string> given, string? cacheDir, TextWriter output)
+    /// <summary>Trains a new run (<paramref name="resumed"/> null) or continues one with the options it took.</summary>
+    public static int Run(TrainConfig config, RunFolder run, ResumedConfig? resumed, ISet<string> given, string? cacheDir, TextWriter output)
     {
         var clock = Stopwatch.StartNew();
+        bool resume = resumed is not null;
+        if (resumed is { Changed: true })
+        {
+            config.Validate();  // only the options just taken can be new; the rest was validated as config.json was read
+            output.WriteLine($"resume: took {string.Join(", ", resumed.Taken)}");
+        }
         var device = CommonOptions.Open(config.Device);
         if (!resume)
         {
@@ -24,7 +31,12 @@ internal static class TrainJob
             run.Create();
             AtomicFile.WriteAllText(run.Config, config.ToJson());
         }
-        else CheckBatch(config);
+        else
+        {
+            CheckBatch(config);
+            // The run goes on as it now is: a later --resume, evaluate and the model card see the new values.
+            if (resumed!.Changed) AtomicFile.WriteAllText(run.Config, config.ToJson());
+        }
         output.WriteLine($"train: task {config.Task.Name()} on {device} -> {run.Root}");
         if (config.SizingNote is not null) output.WriteLine(config.SizingNote);
         if (config.Data is null) EnsureSynthetic(config, output);
@@ -48,7 +60,8 @@ internal static class TrainJob
     private static void CheckBatch(TrainConfig config) =>
         CommonOptions.CheckBatch(RunModels.ModelConfig(config), config.BatchSize, $"--batch-size {config.BatchSize}");
 
-    private static string SyntheticDir(TrainConfig config, string? cacheDir)
+    /// <summary>Where the synthetic cohort of a run lives: the default cache, or <paramref name="cacheDir"/>.</summary>
+    public static string SyntheticDir(TrainConfig config, string? cacheDir)
     {
         var dir = SyntheticCohort.DefaultCacheDirectory(config.SyntheticSubjects, SyntheticSeed(config), SyntheticGrid.Mni2mm);
         return cacheDir is null ? dir : Path.Combine(cacheDir, Path.GetFileName(dir));

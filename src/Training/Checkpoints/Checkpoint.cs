@@ -52,19 +52,7 @@ public static class Checkpoint
         if (string.Equals(Path.GetExtension(path), ".json", StringComparison.OrdinalIgnoreCase))
             throw new ArgumentException($"{path}: a checkpoint cannot be a .json file (that name is its sidecar's)");
 
-        var entries = new List<SafeTensorEntry>();
-        foreach (var (name, tensor) in StateDict(model))
-        {
-            if (!IsCountBuffer(name))
-            {
-                entries.Add(FloatEntry(name, tensor));
-                continue;
-            }
-            if (tensor.Length != 1) throw new ArgumentException($"buffer '{name}' has shape {tensor.ShapeText}; a batch count holds one value");
-            // PyTorch's num_batches_tracked is a 0-dim int64 tensor.
-            entries.Add(SafeTensorEntry.Deferred(name, SafeTensorsDType.I64, [],
-                () => SafeTensorEntry.LittleEndianBytes(new[] { (long)Math.Round(tensor.Item()) })));
-        }
+        var entries = StateDictEntries(model);
         if (optimizer != null) entries.AddRange(OptimizerEntries(model, optimizer));
         foreach (var (name, tensor) in extra ?? []) entries.Add(FloatEntry(ExtraPrefix + name, tensor));
 
@@ -78,6 +66,36 @@ public static class Checkpoint
         sidecar["parameters"] = model.ParameterCount;
         AtomicFile.WriteAllText(SidecarPath(path),
             sidecar.ToJsonString(new System.Text.Json.JsonSerializerOptions(CheckpointInfo.JsonOptions) { WriteIndented = true }) + "\n");
+    }
+
+    /// <summary>
+    /// Saves the model's state_dict alone, byte for byte what <c>safetensors.torch.save_file(model.state_dict(), path)</c>
+    /// writes for the same tensors: no metadata, no optimizer or extra tensors, no sidecar.
+    /// </summary>
+    public static void SaveStateDict(Module model, string path)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        SafeTensorsFile.Write(path, StateDictEntries(model));
+    }
+
+    /// <summary>Every parameter and buffer as PyTorch stores it: F32, and num_batches_tracked as a 0-dim I64.</summary>
+    private static List<SafeTensorEntry> StateDictEntries(Module model)
+    {
+        var entries = new List<SafeTensorEntry>();
+        foreach (var (name, tensor) in StateDict(model))
+        {
+            if (!IsCountBuffer(name))
+            {
+                entries.Add(FloatEntry(name, tensor));
+                continue;
+            }
+            if (tensor.Length != 1) throw new ArgumentException($"buffer '{name}' has shape {tensor.ShapeText}; a batch count holds one value");
+            // PyTorch's num_batches_tracked is a 0-dim int64 tensor.
+            entries.Add(SafeTensorEntry.Deferred(name, SafeTensorsDType.I64, [],
+                () => SafeTensorEntry.LittleEndianBytes(new[] { (long)Math.Round(tensor.Item()) })));
+        }
+        return entries;
     }
 
     /// <summary>The info stored in a checkpoint (read from the file's header only), or null when the file

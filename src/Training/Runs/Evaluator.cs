@@ -30,9 +30,10 @@ public static class Evaluator
                     int classes = logits is null ? 0 : logits.Length / batch.Count;
                     for (int i = 0; i < batch.Count; i++)
                     {
-                        var probabilities = logits is null ? null : Softmax(logits.AsSpan(i * classes, classes));
+                        var scanLogits = logits?.AsSpan(i * classes, classes).ToArray();
+                        var probabilities = scanLogits is null ? null : Softmax(scanLogits);
                         float? years = age is null ? null : ageScale.ToYears(age[i]);
-                        predictions.Add(new ScanPrediction(samples[batch.Samples[i]], probabilities, years));
+                        predictions.Add(new ScanPrediction(samples[batch.Samples[i]], probabilities, years, scanLogits, age?[i]));
                     }
                 }
             }

@@ -1,5 +1,6 @@
 using ILGpuNet.Tensors;
 using ILGpuNet.Training.Data;
+using ILGpuNet.Training.Data.Nifti;
 
 namespace ILGpuNet.Training.Runs;
 
@@ -27,15 +28,42 @@ public static class Prediction
         return dataset.Samples.Select(RunSample.Of).ToList();
     }
 
-    public static List<ScanPrediction> Run(string checkpoint, IReadOnlyList<RunSample> samples, Device device, int batchSize, int workers)
+    /// <summary>
+    /// Predictions of <paramref name="checkpoint"/> for <paramref name="samples"/>. With <paramref name="preprocessed"/>
+    /// the volumes are taken as they are (already on the model's grid and normalised by the user's own pipeline):
+    /// no conforming, pooling or normalisation, and every file's shape is checked against the grid before any work.
+    /// </summary>
+    public static List<ScanPrediction> Run(string checkpoint, IReadOnlyList<RunSample> samples, Device device, int batchSize, int workers,
+        bool preprocessed = false)
     {
         if (samples.Count == 0) throw new UserErrorException("nothing to predict: give volume files or --data");
         var card = RunCheckpoint.ReadCard(checkpoint);
+        var grid = RunModels.InputGrid(card.Config);
+        if (preprocessed) CheckOnGrid(samples, grid);
         using var model = RunModels.Create(card.Config, device, new RandomSource(card.Config.Seed));
         RunCheckpoint.Load(checkpoint, model, null);
-        using var loader = RunData.EvaluationLoader(samples, new NiftiVolumeSource(RunModels.ConformGrid(card.Config)),
-            VolumePreprocessing.Parse(card.Preprocessing), batchSize, workers);
+        using var loader = preprocessed
+            ? RunData.EvaluationLoader(samples, new NiftiVolumeSource(), VolumePreprocessing.Given(grid), batchSize, workers)
+            : RunData.EvaluationLoader(samples, new NiftiVolumeSource(RunModels.ConformGrid(card.Config)),
+                VolumePreprocessing.Parse(card.Preprocessing), batchSize, workers);
         return Evaluator.Run(model, loader, samples, null, card.AgeScale, device).Predictions;
+    }
+
+    /// <summary>
+    /// --preprocessed: every volume (its first, for a 4D file) must have the model's grid as its (x, y, z) shape;
+    /// the files that do not are named with their shapes, from their headers alone.
+    /// </summary>
+    public static void CheckOnGrid(IReadOnlyList<RunSample> samples, GridShape grid)
+    {
+        var off = new List<string>();
+        foreach (var s in samples)
+        {
+            var shape = NiftiReader.ReadHeader(s.Path).Shape;
+            if (shape.Length < 3 || shape[0] != grid.D || shape[1] != grid.H || shape[2] != grid.W) off.Add($"{s.Path} has shape {NiftiHeader.FormatShape(shape)}");
+        }
+        if (off.Count > 0)
+            throw new UserErrorException($"--preprocessed takes volumes already on the model's grid {grid}: {string.Join("; ", off)} " +
+                                         "(leave out --preprocessed to conform, pool and normalise them as in training)");
     }
 
     private static string VolumeName(string path)

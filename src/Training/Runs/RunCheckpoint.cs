@@ -46,6 +46,9 @@ public static class RunCheckpoint
         return card;
     }
 
+    /// <summary>The model card of a checkpoint, or null for a file without one (a plain state_dict).</summary>
+    public static ModelCard? TryReadCard(string path) => Read<ModelCard>(path, Checkpoint.ReadInfo(path), CardKey);
+
     private static T? Read<T>(string path, CheckpointInfo? info, string key)
     {
         if (info is null || !info.Properties.TryGetPropertyValue(key, out var node) || node is null) return default;

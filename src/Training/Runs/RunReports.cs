@@ -125,15 +125,22 @@ public static class RunReports
     }
 
     /// <summary>
-    /// One row per scan (or subject): ids, true labels, class probabilities, predicted age and the gap,
-    /// raw and bias-corrected (empty where the age is unknown or the model has no age head).
+    /// One row per scan (or subject): ids, true labels, class probabilities and the logits behind them, predicted
+    /// age and the gap, raw and bias-corrected (empty where the age is unknown or the model has no age head), and
+    /// the age head's raw output. Logits and the raw output are written at full float precision (round-trip "R"):
+    /// probabilities saturate, and rounded ones cannot be turned back into logits.
     /// </summary>
     public static void WritePredictions(string path, IReadOnlyList<ScanPrediction> predictions, BrainAgeFit? correction)
     {
         int classes = predictions.FirstOrDefault()?.Probabilities?.Length ?? 0;
+        bool logits = predictions.FirstOrDefault()?.Logits is not null;
+        bool ageOutput = predictions.FirstOrDefault()?.AgeOutput is not null;
         var csv = new StringBuilder("subject,session,path,age,sex,cdr_class");
         for (int k = 0; k < classes; k++) csv.Append(",p").Append(k);
-        csv.Append(",predicted_class,predicted_age,gap,gap_corrected\n");
+        if (logits) for (int k = 0; k < classes; k++) csv.Append(",logit").Append(k);
+        csv.Append(",predicted_class,predicted_age,gap,gap_corrected");
+        if (ageOutput) csv.Append(",age_output");
+        csv.Append('\n');
         foreach (var p in predictions)
         {
             var s = p.Sample;
@@ -141,6 +148,7 @@ public static class RunReports
             if (p.Probabilities is { } probs)
             {
                 foreach (var v in probs) csv.Append(',').Append(v.ToString("G6", Inv));
+                if (logits) foreach (var v in p.Logits!) csv.Append(',').Append(v.ToString("R", Inv));
                 csv.Append(',').Append(Array.IndexOf(probs, probs.Max()));
             }
             else csv.Append(',');
@@ -149,6 +157,7 @@ public static class RunReports
             csv.Append(',').Append(predicted is double a ? a.ToString("F2", Inv) : "");
             csv.Append(',').Append(gap ? (predicted!.Value - s.Age).ToString("F2", Inv) : "");
             csv.Append(',').Append(gap && correction is not null ? (correction.Correct(predicted!.Value, s.Age) - s.Age).ToString("F2", Inv) : "");
+            if (ageOutput) csv.Append(',').Append(p.AgeOutput!.Value.ToString("R", Inv));
             csv.Append('\n');
         }
         AtomicFile.WriteAllText(path, csv.ToString());

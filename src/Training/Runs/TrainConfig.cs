@@ -55,6 +55,12 @@ public sealed record TrainConfig
     public double SurvivalProbability { get; init; } = 0.8;
     public bool ReferenceHead { get; init; }
     public ulong Seed { get; init; } = 42;
+
+    /// <summary>
+    /// Weights the run starts from (<c>train --init</c>: a checkpoint of train or import, or a PyTorch state_dict
+    /// of the same model); only the weights: the optimizer starts fresh. Null: PyTorch's initialisation from <see cref="Seed"/>.
+    /// </summary>
+    public string? Init { get; init; }
     public VolumeNormalization Normalization { get; init; } = VolumeNormalization.ZScore;
 
     /// <summary>cdr task: drop healthy subjects younger than this (OASIS's usual 62); null keeps all.</summary>
@@ -158,6 +164,7 @@ public sealed record TrainConfig
         Check(SyntheticSubjects >= 20, nameof(SyntheticSubjects), $"must be at least 20, got {SyntheticSubjects}");
         Check(Data is null || Directory.Exists(Data), nameof(Data), $"{Data}: no such directory");
         Check(Csv is null || File.Exists(Csv), nameof(Csv), $"{Csv}: no such file");
+        Check(Init is null || File.Exists(Init), nameof(Init), $"{Init}: no such checkpoint");
         ValidateModel(configFile);
     }
 

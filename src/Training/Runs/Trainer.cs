@@ -39,6 +39,7 @@ public sealed class Trainer : IDisposable
     private readonly DeviceBatches deviceBatches;
     private readonly LossMonitor lossMonitor;
     private RunState state;
+    private readonly string dataDescription;
 
     public Trainer(TrainConfig config, RunFolder run, Device device, string dataRoot, string? csv, TextWriter log, bool resume)
     {
@@ -78,7 +79,13 @@ public sealed class Trainer : IDisposable
             state = RunCheckpoint.Load(run.LastCheckpoint, model, optimizer);
             rng.State = (state.RandomSeed, state.RandomOffset);
             log.WriteLine($"resuming {run.Root} after epoch {state.Epoch} (best validation loss {state.BestValLoss:F4} at epoch {state.BestEpoch})");
+            state = ApplyPatience(state);
         }
+        else if (config.Init is { } init)
+        {
+            foreach (var note in ModelImport.LoadInitialWeights(init, config, model)) log.WriteLine(note);
+        }
+        dataDescription = ModelCard.DescribeData(config, data.Samples.Count, data.Samples.Select(s => s.SubjectId).Distinct().Count());
         log.WriteLine($"data: {data.Samples.Count} scans of {data.Samples.Select(s => s.SubjectId).Distinct().Count()} subjects; " +
                       $"train {trainSamples.Count}, val {valSamples.Count}, test {testSamples.Count} scans (split by subject)");
         log.WriteLine($"model: {model.ParameterCount:N0} parameters, input {preprocessing}, {config.Optimizer.Name()} lr {config.LearningRate:G3}, batch {config.BatchSize}, {config.Epochs} epochs on {device}");
@@ -199,7 +206,22 @@ public sealed class Trainer : IDisposable
     }
 
     /// <summary>The checkpoint metadata prediction needs: preprocessing, labels, age scale.</summary>
-    private ModelCard Card(BrainAgeFit? correction = null) => new(config, preprocessing.ToString(), ageScale, correction);
+    private ModelCard Card(BrainAgeFit? correction = null) => new(config, preprocessing.ToString(), ageScale, correction, dataDescription);
+
+    /// <summary>
+    /// A resumed run stops early by the patience it has now (<c>--resume --patience N</c> may change it): a run that
+    /// patience had stopped goes on when the new patience allows more epochs without improvement, and the reverse.
+    /// </summary>
+    private RunState ApplyPatience(RunState resumed)
+    {
+        int waited = resumed.EpochsWithoutImprovement;
+        bool patienceOut = config.Patience > 0 && waited >= config.Patience;
+        return resumed with
+        {
+            Stopped = patienceOut,
+            StopReason = patienceOut ? $"no better validation loss for {waited} epochs (patience {config.Patience})" : null,
+        };
+    }
 
     public void Dispose()
     {

@@ -24,6 +24,15 @@ public sealed record VolumePreprocessing
     /// <summary>The final grid, reached by centre crop or zero pad; null keeps the pooled shape.</summary>
     public GridShape? Grid { get; init; }
 
+    /// <summary>
+    /// Volumes are used as they are (<c>predict --preprocessed</c>: the user's own pipeline already put them on the
+    /// model's grid and normalised them): no pooling, cropping or normalisation; a volume off <see cref="Grid"/> is refused.
+    /// </summary>
+    public bool AsGiven { get; init; }
+
+    /// <summary>Volumes taken as they are, each required to be on <paramref name="grid"/>.</summary>
+    public static VolumePreprocessing Given(GridShape grid) => new() { AsGiven = true, Grid = grid };
+
     /// <summary>The reference's preprocessing: per-volume z-score at full resolution.</summary>
     public static VolumePreprocessing Reference => new();
 
@@ -35,6 +44,12 @@ public sealed record VolumePreprocessing
     /// <summary>Preprocesses a volume; its array may be normalised in place and returned.</summary>
     public PreparedVolume Prepare(TensorVolume volume)
     {
+        if (AsGiven)
+        {
+            if (Grid is GridShape grid && volume.Shape != grid)
+                throw new InvalidDataException($"a volume of shape {volume.Shape} is not on the model's grid {grid}");
+            return new PreparedVolume(volume.Data, volume.Shape, 0f);
+        }
         if (Downsample < 1) throw new InvalidOperationException($"downsample factor {Downsample} must be at least 1");
         var data = Downsample > 1 ? VolumeLayout.Pool(volume.Data, volume.Shape, Downsample) : volume.Data;
         var shape = VolumeLayout.PooledShape(volume.Shape, Downsample);
@@ -45,6 +60,7 @@ public sealed record VolumePreprocessing
 
     public override string ToString()
     {
+        if (AsGiven) return Grid is GridShape given ? $"as-given;grid={given}" : "as-given";
         var text = new StringBuilder($"normalization={Normalization.Name()};downsample={Downsample}");
         if (Grid is GridShape g) text.Append($";grid={g}");
         return text.ToString();
@@ -55,6 +71,11 @@ public sealed record VolumePreprocessing
         var p = new VolumePreprocessing();
         foreach (var part in text.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
+            if (part.Equals("as-given", StringComparison.OrdinalIgnoreCase))
+            {
+                p = p with { AsGiven = true };
+                continue;
+            }
             int eq = part.IndexOf('=');
             if (eq < 0) throw new FormatException($"'{part}' in '{text}' is not key=value");
             string key = part[..eq].Trim().ToLowerInvariant(), value = part[(eq + 1)..].Trim();
