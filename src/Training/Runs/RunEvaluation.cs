@@ -7,18 +7,24 @@ namespace ILGpuNet.Training.Runs;
 /// <summary>What <c>evaluate</c> produced: the metrics and where the predictions went.</summary>
 public sealed record EvaluationResult(RunSummary Summary, string PredictionsPath, string SubjectPredictionsPath, IReadOnlyList<string> Warnings);
 
-/// <summary>Evaluates a run's checkpoint on one split of its own data and split (splits.csv).</summary>
+/// <summary>
+/// Evaluates a checkpoint on one split of a run's data and split (splits.csv): the run's own best or last, or
+/// any checkpoint of the same task (one made by import, or another run's), which brings its own model and
+/// preprocessing in its model card.
+/// </summary>
 public static class RunEvaluation
 {
     public static EvaluationResult Evaluate(RunFolder run, TrainConfig config, string checkpoint, Split part, Device device)
     {
         var card = RunCheckpoint.ReadCard(checkpoint);
+        if (card.Config.Task != config.Task || card.Config.Task.Classifies(card.Config.BrainAgeClass) != config.Task.Classifies(config.BrainAgeClass))
+            throw new UserErrorException($"{checkpoint} predicts task {Describe(card.Config)}; the run {run.Root} is task {Describe(config)}");
         var data = RunData.Load(config, config.DataRoot, config.Data is null ? null : config.Csv, run.Splits);
         var samples = data.Part(part);
         if (samples.Count == 0) throw new DataFormatException(run.Splits, 0, null, $"the {SubjectSplit.Name(part)} split has no scans");
         var loss = StepLoss.For(config, data.Part(Split.Train), card.AgeScale);
 
-        using var model = RunModels.Create(config, device, new RandomSource(config.Seed));
+        using var model = RunModels.Create(card.Config, device, new RandomSource(config.Seed));
         var state = RunCheckpoint.Load(checkpoint, model, null);
         using var loader = RunData.EvaluationLoader(samples, new NiftiVolumeSource(RunModels.ConformGrid(config)),
             VolumePreprocessing.Parse(card.Preprocessing), config.BatchSize, config.Workers);
@@ -52,4 +58,7 @@ public static class RunEvaluation
         RunReports.WritePredictions(perSubject, subjects, card.Correction);
         return new EvaluationResult(summary, scans, perSubject, data.Warnings);
     }
+
+    private static string Describe(TrainConfig config) =>
+        config.Task == TrainTask.BrainAge ? $"brainage (class head {config.BrainAgeClass.Name()})" : config.Task.Name();
 }

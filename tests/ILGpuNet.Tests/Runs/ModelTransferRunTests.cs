@@ -73,6 +73,19 @@ public class ModelTransferRunTests(TinyRun run) : IClassFixture<TinyRun>
         string imported = Predict(dir.File("imported.safetensors"), dir.File("imported.csv"), volumes);
         Assert.Equal(trained, imported);
         Assert.Contains(",logit0,logit1,", trained);
+
+        // evaluate takes the imported checkpoint on the run's own split, with the same figures as the run's best.
+        string Evaluate(string checkpoint)
+        {
+            var (c, output, e) = CliRunner.Run("evaluate", "--run", run.Root, "--split", "val", "--checkpoint", checkpoint, "--device", "cpu");
+            Assert.True(c == 0, e);
+            // The first line names the epochs, which an imported checkpoint does not know.
+            return string.Join("\n", output.Split('\n').Skip(1)) + File.ReadAllText(Path.Combine(run.Root, "predictions_val.csv"));
+        }
+        Assert.Equal(Evaluate("best"), Evaluate(dir.File("imported.safetensors")));
+        (code, _, error) = CliRunner.Run("evaluate", "--run", run.Root, "--checkpoint", dir.File("nothing.safetensors"), "--device", "cpu");
+        Assert.Equal(2, code);
+        Assert.Contains("no such checkpoint", error);
     }
 
     [Fact]
@@ -136,6 +149,12 @@ public class ModelTransferRunTests(TinyRun run) : IClassFixture<TinyRun>
         Assert.Equal("16x20x16", (string)config["grid"]!);
         // The run's own config.json keeps everything.
         Assert.Contains(run.Cohort.Root, File.ReadAllText(Path.Combine(run.Root, "config.json")));
+        // A card written before (the whole config, paths included, no data description) still reads.
+        var earlier = System.Text.Json.JsonSerializer.Deserialize<ModelCard>(
+            """{"config":{"task":"age","data":"/home/x/oasis","workers":7,"grid":"32x40x32"},"preprocessing":"normalization=zscore;downsample=1","age_scale":{"mean":50,"std":20}}""",
+            ModelCard.Json)!;
+        Assert.Equal((TrainTask.Age, "/home/x/oasis", "32x40x32", (string?)null), (earlier.Config.Task, earlier.Config.Data, earlier.Config.Grid, earlier.Data));
+        Assert.DoesNotContain("/home/x", earlier.ToJson());
         Assert.Equal("synthetic: 60 subjects, seed 7 (240 scans)",
             ModelCard.DescribeData(new TrainConfig { SyntheticSubjects = 60, Seed = 7 }, scans: 240, subjects: 60));
     }
