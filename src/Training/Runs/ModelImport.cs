@@ -106,6 +106,7 @@ public static class ModelImport
     /// <summary>A mismatch with what it means: the stem's channels point at the width, the heads' inputs at the grid.</summary>
     private static string Explain(string problem, SafeTensorsFile file, EfficientNet3dConfig config)
     {
+        if (!problem.Contains(": shape ", StringComparison.Ordinal)) return problem;  // a dtype problem says all there is
         foreach (var head in new[] { "classifier", "age_head" })
         {
             string name = $"{head}.1.weight";
