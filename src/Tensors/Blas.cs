@@ -5,8 +5,9 @@ using ILGpuNet.Kernels;
 namespace ILGpuNet.Tensors;
 
 /// <summary>
-/// Matrix products on the device (no autograd): the tiled shared-memory GEMM on CUDA cores, its barrier-free
-/// register-blocked sibling (and a skinny-matrix kernel) on the CPU accelerator; the device's family picks.
+/// Matrix products on the device (no autograd): the tiled shared-memory GEMM on CUDA cores or, at TF32 and 3xTF32,
+/// its tensor-core twin; its barrier-free register-blocked sibling (and a skinny-matrix kernel) on the CPU
+/// accelerator; the device's families pick.
 /// </summary>
 public static class Blas
 {
@@ -25,7 +26,8 @@ public static class Blas
 
     private static readonly KernelVariants<IGemmKernels> GemmVariants = new("gemm",
         (KernelFamily.Cpu, "GemmCpu, GemmSkinnyCpu (m or k < 8), GemmSumCpu", new CpuGemm()),
-        (KernelFamily.CudaSimt, "GemmCuda", new CudaSimtGemm()));
+        (KernelFamily.CudaSimt, "GemmCuda", new CudaSimtGemm()),
+        (KernelFamily.CudaTensorCore, "GemmTensorCore<Tf32Mma>, GemmTensorCore<Tf32x3Mma> (3xtf32)", new CudaTensorCoreGemm()));
 
     private sealed class CpuGemm : IGemmKernels
     {
@@ -57,6 +59,29 @@ public static class Blas
         public void Gemm(Device device, in GemmArgs g, int batch, LongIndex3D strides) =>
             device.Launch(GemmKernels.GemmCuda, GemmLaunch.TiledSpecialization, GemmLaunch.Tiled(g.M, g.N, batch),
                 g.A, g.B, g.C, g.M, g.N, g.K, g.Lda, g.Ldb, g.Ldc, g.Ops, g.Alpha, g.Beta, strides);
+
+        public bool TryGemmSum(Device device, in GemmArgs g, int batch, GemmSum sum) => false;
+    }
+
+    /// <summary>GemmCuda's tiles and launch, each warp's 64 x 32 part on tensor cores at the device's precision.</summary>
+    private sealed class CudaTensorCoreGemm : IGemmKernels
+    {
+        /// <summary>
+        /// 3xTF32 holds twice the fragments: ptxas 11.8 (sm_90) gives it 179 registers, and 44 bytes of spills under the
+        /// 128-register cap of two groups per multiprocessor, so it runs one group per multiprocessor (TF32: 128, no spills).
+        /// </summary>
+        private static readonly KernelSpecialization OneGroupPerSm = new(GemmKernels.TiledGroupSize, 1);
+
+        public void Gemm(Device device, in GemmArgs g, int batch, LongIndex3D strides)
+        {
+            var config = GemmLaunch.Tiled(g.M, g.N, batch);
+            if (device.EffectivePrecision == Precision.Tf32x3)
+                device.Launch(GemmKernels.GemmTensorCore<Tf32x3Mma>, OneGroupPerSm, config,
+                    g.A, g.B, g.C, g.M, g.N, g.K, g.Lda, g.Ldb, g.Ldc, g.Ops, g.Alpha, g.Beta, strides);
+            else
+                device.Launch(GemmKernels.GemmTensorCore<Tf32Mma>, GemmLaunch.TiledSpecialization, config,
+                    g.A, g.B, g.C, g.M, g.N, g.K, g.Lda, g.Ldb, g.Ldc, g.Ops, g.Alpha, g.Beta, strides);
+        }
 
         public bool TryGemmSum(Device device, in GemmArgs g, int batch, GemmSum sum) => false;
     }
