@@ -14,6 +14,31 @@ internal static class CommonOptions
 
     public static Device Open(string kind) => Tensors.Device.Open(DeviceKindParser.Parse(kind));
 
+    /// <summary><c>--precision</c>: how convolutions and matrix products multiply on CUDA (default tf32, as PyTorch runs convolutions).</summary>
+    public static Option<string> Precision() => new Option<string>("--precision")
+    {
+        Description = "CUDA: tf32 (tensor cores, PyTorch's default for convolutions), 3xtf32 (tensor cores, FP32-level accuracy) " +
+                      "or fp32 (CUDA cores); the CPU accelerator computes in FP32 whatever is asked",
+        DefaultValueFactory = _ => Tensors.Precision.Tf32.Name(),
+    }.AcceptOnlyFromAmong(Tensors.Precision.Fp32.Name(), Tensors.Precision.Tf32.Name(), Tensors.Precision.Tf32x3.Name());
+
+    /// <summary>Opens the device and sets its precision, once, before any work.</summary>
+    public static Device Open(string kind, string precision)
+    {
+        var device = Open(kind);
+        device.Precision = PrecisionNames.Parse(precision);
+        return device;
+    }
+
+    /// <summary>What the device computes in, for the commands' output: "tf32 tensor cores", or "fp32 (tf32 asked; ...)".</summary>
+    public static string PrecisionText(Device device)
+    {
+        var computed = device.EffectivePrecision;
+        if (computed != device.Precision)
+            return $"{computed.Name()} ({device.Precision.Name()} asked; the CPU accelerator computes in FP32)";
+        return computed == Tensors.Precision.Fp32 ? "fp32 CUDA cores" : $"{computed.Name()} tensor cores";
+    }
+
     /// <summary>Comma-separated batch sizes such as "32,8", each at least 1.</summary>
     public static int[] ParseBatches(string text, string option = "--batch")
     {

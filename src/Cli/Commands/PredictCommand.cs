@@ -18,9 +18,10 @@ internal static class PredictCommand
         var outFile = new Option<FileInfo>("--out") { Description = "Per-scan predictions (per subject beside it: *_subjects.csv)", DefaultValueFactory = _ => new FileInfo("predictions.csv") };
         var batch = new Option<int>("--batch-size") { Description = "Volumes per forward pass", DefaultValueFactory = _ => 4 };
         var device = CommonOptions.Device();
+        var precision = CommonOptions.Precision();
         var command = new Command("predict", "Predict class probabilities, age and the brain-age gap for new volumes")
         {
-            checkpoint, files, data, csv, outFile, batch, device,
+            checkpoint, files, data, csv, outFile, batch, device, precision,
         };
         command.SetAction(parse =>
         {
@@ -36,14 +37,14 @@ internal static class PredictCommand
             var card = RunCheckpoint.ReadCard(ckpt);
             int b = parse.GetValue(batch);
             CommonOptions.CheckBatch(RunModels.ModelConfig(card.Config), b, $"--batch-size {b}");
-            var dev = CommonOptions.Open(parse.GetValue(device)!);
+            var dev = CommonOptions.Open(parse.GetValue(device)!, parse.GetValue(precision)!);
             var predictions = CommonOptions.WithMemoryHint(() => Prediction.Run(ckpt, samples, dev, b, workers: 2), dev, b, "--batch-size");
             string scans = parse.GetValue(outFile)!.FullName;
             string subjects = Path.Combine(Path.GetDirectoryName(scans)!, Path.GetFileNameWithoutExtension(scans) + "_subjects.csv");
             RunReports.WritePredictions(scans, predictions, card.Correction);
             RunReports.WritePredictions(subjects, SubjectPredictions.Average(predictions), card.Correction);
             output.WriteLine($"predict: {predictions.Count} scans of {predictions.Select(p => p.Sample.SubjectId).Distinct().Count()} subjects with {Path.GetFileName(ckpt)} " +
-                             $"(task {card.Config.Task}, input {card.Preprocessing}) -> {scans}, {subjects}");
+                             $"(task {card.Config.Task}, input {card.Preprocessing}, {CommonOptions.PrecisionText(dev)}) -> {scans}, {subjects}");
             return 0;
         });
         return command;

@@ -12,7 +12,7 @@ internal static class TrainJob
     public static int Run(TrainConfig config, RunFolder run, bool resume, ISet<string> given, string? cacheDir, TextWriter output)
     {
         var clock = Stopwatch.StartNew();
-        var device = CommonOptions.Open(config.Device);
+        var device = CommonOptions.Open(config.Device, config.Precision);
         if (!resume)
         {
             config = TrainSizing.Apply(config, device.IsCpu, given);
@@ -25,7 +25,7 @@ internal static class TrainJob
             AtomicFile.WriteAllText(run.Config, config.ToJson());
         }
         else CheckBatch(config);
-        output.WriteLine($"train: task {config.Task} on {device} -> {run.Root}");
+        output.WriteLine($"train: task {config.Task} on {device}, {CommonOptions.PrecisionText(device)} -> {run.Root}");
         if (config.SizingNote is not null) output.WriteLine(config.SizingNote);
         if (config.Data is null) EnsureSynthetic(config, output);
 

@@ -27,6 +27,12 @@ public sealed record TrainConfig
     public int SyntheticSubjects { get; init; } = 240;
 
     public string Device { get; init; } = "auto";
+
+    /// <summary>
+    /// --precision as asked (fp32, tf32, 3xtf32): how convolutions and matrix products multiply on CUDA; the CPU
+    /// accelerator computes in FP32 whatever is asked. A run recorded before it existed reads as fp32 (what it computed in).
+    /// </summary>
+    public string Precision { get; init; } = "tf32";
     public int Epochs { get; init; } = 30;
     public int BatchSize { get; init; } = 32;
     public double LearningRate { get; init; } = 1e-3;
@@ -99,13 +105,19 @@ public sealed record TrainConfig
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
-    public static TrainConfig FromJson(string path, string text) => RunJson.Read<TrainConfig>(path, text, Json, "not a run configuration");
+    public static TrainConfig FromJson(string path, string text)
+    {
+        var config = RunJson.Read<TrainConfig>(path, text, Json, "not a run configuration");
+        // A run recorded before --precision existed computed in FP32, and resumes so.
+        return text.Contains("\"precision\"", StringComparison.Ordinal) ? config : config with { Precision = "fp32" };
+    }
 
     /// <summary>Checks values a user can get wrong; the message names the option.</summary>
     public void Validate()
     {
         _ = TaskKind;
         _ = BrainAgeLabel;
+        if (Precision is not ("fp32" or "tf32" or "3xtf32")) throw new ArgumentException($"--precision must be fp32, tf32 or 3xtf32, got '{Precision}'");
         if (Epochs < 1) throw new ArgumentException($"--epochs must be at least 1, got {Epochs}");
         if (BatchSize < 1) throw new ArgumentException($"--batch-size must be at least 1, got {BatchSize}");
         if (!(LearningRate > 0)) throw new ArgumentException($"--lr must be positive, got {LearningRate}");

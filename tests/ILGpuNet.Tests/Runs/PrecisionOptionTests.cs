@@ -1,0 +1,42 @@
+using ILGpuNet.Tests.Cli;
+using ILGpuNet.Training.Runs;
+
+namespace ILGpuNet.Tests.Runs;
+
+/// <summary>--precision: recorded in the run's config (and so in the checkpoint's card), refused when unknown, FP32 on the CPU.</summary>
+public class PrecisionOptionTests
+{
+    [Fact]
+    public void ThePrecisionIsRecordedInTheRunsConfig()
+    {
+        var config = new TrainConfig { Precision = "3xtf32" };
+        var read = TrainConfig.FromJson("config.json", config.ToJson());
+        Assert.Equal("3xtf32", read.Precision);
+        Assert.Contains("\"precision\": \"3xtf32\"", config.ToJson());
+        Assert.Equal("tf32", new TrainConfig().Precision);  // the CUDA default, as PyTorch runs convolutions
+    }
+
+    [Fact]
+    public void ARunRecordedBeforeThePrecisionExistedReadsAsFp32()
+    {
+        var json = new TrainConfig().ToJson().Replace("\"precision\": \"tf32\",", "");
+        Assert.DoesNotContain("precision", json);
+        Assert.Equal("fp32", TrainConfig.FromJson("config.json", json).Precision);
+    }
+
+    [Fact]
+    public void AnUnknownPrecisionIsAOneLineError()
+    {
+        var (code, _, error) = CliRunner.Run(["kernelbench", "--device", "cpu", "--precision", "bf16"]);
+        Assert.NotEqual(0, code);
+        Assert.Contains("bf16", error);
+    }
+
+    [Fact]
+    public void TheCpuSaysItComputesInFp32WhateverIsAsked()
+    {
+        var (code, output, _) = CliRunner.Run(["kernelbench", "--device", "cpu", "--precision", "tf32", "--elements", "4096", "--gemm", "16", "--repeats", "1"]);
+        Assert.Equal(0, code);
+        Assert.Contains("fp32 (tf32 asked; the CPU accelerator computes in FP32)", output);
+    }
+}
