@@ -150,7 +150,8 @@ public static partial class Ops
 
     private static readonly KernelVariants<IConv3dKernels> Conv3dVariants = new("conv3d",
         (KernelFamily.Cpu, "Spread + ForwardCpu, WeightGradCpu + SumRows, GemmSumCpu (1x1x1 dW)", new CpuConv3d()),
-        (KernelFamily.CudaSimt, "ForwardCuda, WeightGradCuda", new CudaSimtConv3d()));
+        (KernelFamily.CudaSimt, "ForwardCuda, WeightGradCuda", new CudaSimtConv3d()),
+        (KernelFamily.CudaTensorCore, "ForwardTensorCore<Tf32Mma|Tf32x3Mma> (forward, input gradient), WeightGradCuda", new CudaTensorCoreConv3d()));
 
     /// <summary>Register-blocked, barrier-free kernels over a zero-padded copy of x (CPU accelerator).</summary>
     private sealed class CpuConv3d : IConv3dKernels
@@ -239,6 +240,38 @@ public static partial class Ops
             device.Launch(Conv3dKernels.WeightGradCuda, TwoGroupsPerSm, config, x.View, dy.View, (partials ?? dw).View, dw.View,
                 device.Arrivals, s, splits);
         }
+    }
+
+    /// <summary>
+    /// The CUDA-core kernels' tiles and gather with each warp's 64 x 32 part on tensor cores at the device's precision:
+    /// the forward and the input gradient (the forward of the dilated dY); the weight gradient stays on CUDA cores.
+    /// </summary>
+    private sealed class CudaTensorCoreConv3d : IConv3dKernels
+    {
+        private static readonly CudaSimtConv3d Simt = new();
+        private static readonly KernelSpecialization TwoGroupsPerSm = new(Conv3dKernels.TiledGroupSize, 2);
+
+        public Tensor? Forward(Tensor x, Tensor weight, Tensor? bias, Tensor y, Conv3dShape s)
+        {
+            ForwardUnpadded(x.Device, x.View, weight.View, y.View, s, bias);
+            return null;
+        }
+
+        public void ForwardUnpadded(Device device, ArrayView<float> x, ArrayView<float> weight, ArrayView<float> y, Conv3dShape s) =>
+            ForwardUnpadded(device, x, weight, y, s, null);
+
+        private static void ForwardUnpadded(Device device, ArrayView<float> x, ArrayView<float> weight, ArrayView<float> y, Conv3dShape s, Tensor? bias)
+        {
+            int tiles = Conv3dCeilDiv(s.CoutPerGroup, Conv3dKernels.TiledM) * Conv3dCeilDiv(s.N * s.OutSpatial, Conv3dKernels.TiledN);
+            var config = new KernelConfig(new Index3D(tiles, s.Groups, 1), new Index3D(Conv3dKernels.TiledGroupSize, 1, 1));
+            if (device.EffectivePrecision == Precision.Tf32x3)
+                device.Launch(Conv3dKernels.ForwardTensorCore<Tf32x3Mma>, TwoGroupsPerSm, config, x, weight, bias?.View ?? weight, y, s, bias != null ? 1 : 0);
+            else
+                device.Launch(Conv3dKernels.ForwardTensorCore<Tf32Mma>, TwoGroupsPerSm, config, x, weight, bias?.View ?? weight, y, s, bias != null ? 1 : 0);
+        }
+
+        public void WeightGrad(Tensor x, Tensor? xp, Tensor dy, Tensor dw, Conv3dShape s, bool pointwise) =>
+            Simt.WeightGrad(x, xp, dy, dw, s, pointwise);
     }
 
     /// <summary>CPU: x zero-padded by (PD, PH, PW) on both sides of each axis, plus the slack the blocked forward reads past the end.</summary>

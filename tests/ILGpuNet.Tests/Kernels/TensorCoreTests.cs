@@ -1,6 +1,8 @@
 using ILGPU;
 using ILGPU.Runtime;
 using ILGpuNet.Kernels;
+using ILGpuNet.Layers;
+using ILGpuNet.Layers.Verification;
 using ILGpuNet.Tensors;
 using Device = ILGpuNet.Tensors.Device;
 
@@ -161,6 +163,60 @@ public class TensorCoreTests(GemmFixture fx) : IClassFixture<GemmFixture>
             Assert.Equal(r.Kernel.EndsWith("Tf32x3Mma"), mma % 48 == 0);
             Assert.Contains("cvt.rna.tf32.f32", r.Ptx!);
         }
+    }
+
+    /// <summary>
+    /// Conv3d on the GPU-shaped TF32 device: the tensor-core forward, and the input gradient through it (the forward of the
+    /// dilated dY), against the float64 references at odd sizes, strides, padding and groups.
+    /// </summary>
+    [Theory]
+    [InlineData(2, 1, 5, 9, 8, 7, 3, 3, 3, 2, 1, 1)]   // the stem's shape class: one input channel, stride 2, padded
+    [InlineData(1, 4, 6, 5, 6, 4, 3, 1, 2, 1, 0, 2)]   // grouped, uneven kernel, unpadded
+    [InlineData(1, 3, 70, 4, 5, 3, 2, 2, 2, 1, 1, 1)]  // more output channels than one 64-row tile
+    public void TensorCoreConv3dMatchesTheReference(int n, int cin, int cout, int d, int h, int w, int kd, int kh, int kw,
+        int stride, int pad, int groups)
+    {
+        var device = Device.GpuShapedTensorCoreCpu;
+        var s = Conv3dShape.Create(n, cin, d, h, w, cout, kd, kh, kw, stride, stride, stride, pad, pad, pad, groups);
+        var rnd = new Random(cin * 31 + cout);
+        float[] Draw(long count) => Enumerable.Range(0, (int)count).Select(_ => (float)(rnd.NextDouble() * 2 - 1)).ToArray();
+        var xs = Draw((long)n * cin * d * h * w);
+        var ws = Draw((long)cout * (cin / groups) * kd * kh * kw);
+        var bs = Draw(cout);
+        var dys = Draw((long)n * cout * s.OutSpatial);
+        var used = new HashSet<(string Op, KernelFamily Family)>();
+        float[] y, dx;
+        using (KernelVariantUsage.Record(used))
+        using (var scope = new TensorScope())
+        {
+            var x = Tensor.FromArray(device, xs, n, cin, d, h, w);
+            x.RequiresGrad = true;
+            var weight = Tensor.FromArray(device, ws, cout, cin / groups, kd, kh, kw);
+            var bias = Tensor.FromArray(device, bs, cout);
+            var output = Ops.Conv3d(x, weight, bias, (stride, stride, stride), (pad, pad, pad), groups);
+            y = output.ToArray();
+            Autograd.Backward(output, Tensor.FromArray(device, dys, output.Shape));
+            dx = x.Grad!.ToArray();
+        }
+        Assert.Contains(("conv3d", KernelFamily.CudaTensorCore), used);
+        double[] D(float[] v) => v.Select(e => (double)e).ToArray();
+        var yRef = Reference.Conv3d(D(xs), D(ws), D(bs), s);
+        var dxRef = Reference.Conv3dBackward(D(xs), D(ws), D(dys), s).Dx;
+        double ey = RelativeError(y, yRef), edx = RelativeError(dx, dxRef);
+        Assert.True(ey > 1e-6 && ey < Tf32Tolerance, $"forward: TF32 relative error {ey:E2}");
+        Assert.True(edx > 1e-6 && edx < Tf32Tolerance, $"input gradient: TF32 relative error {edx:E2}");
+    }
+
+    private static double RelativeError(float[] actual, double[] expected)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double err = 0, norm = 0;
+        for (int i = 0; i < actual.Length; i++)
+        {
+            err += (actual[i] - expected[i]) * (actual[i] - expected[i]);
+            norm += expected[i] * expected[i];
+        }
+        return Math.Sqrt(err / Math.Max(norm, 1e-300));
     }
 
     private float[] RunGemm(bool split, GemmKernelTests.Problem p)
