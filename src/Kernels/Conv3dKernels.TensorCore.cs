@@ -174,4 +174,165 @@ public static partial class Conv3dKernels
             return new MmaTarget { Index = o + ch * OutSpatial, Add = HasBias != 0 ? Bias[ch] : 0f };
         }
     }
+
+    /// <summary>
+    /// Tensor-core weight gradient (TF32 or 3xTF32 by <typeparamref name="TPrecision"/>): as <see cref="WeightGradCuda"/>
+    /// (same grid, splits over the voxels, gather of tap column t with the voxel advancing by one per element, and the
+    /// last split of each tile adding the partials into dw), with warp w multiplying the tile's 64 channels of dY by tap
+    /// columns 32w..32w+31 on tensor cores.
+    /// </summary>
+    [Kernel(UsesBarriers = true)]
+    public static void WeightGradTensorCore<TPrecision>(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> partials, ArrayView<float> dw,
+        ArrayView<int> arrivals, Conv3dShape s, int splits)
+        where TPrecision : struct, ITensorCorePrecision
+    {
+        TensorCoreMma.Begin();
+        var sa = SharedMemory.Allocate<float>(2 * TcBufA);
+        var sb = SharedMemory.Allocate<float>(2 * TcBufB);
+        int g = Grid.IdxZ, split = Grid.IdxY;
+        int cinPg = s.Cin / s.Groups, coutPg = s.Cout / s.Groups;
+        int kvol = s.KD * s.KH * s.KW, kdim = cinPg * kvol;
+        int os = s.OD * s.OH * s.OW, hw = s.H * s.W, ins = s.D * hw;
+        int voxels = s.N * os;
+        int pBegin = (int)((long)voxels * split / splits), pEnd = (int)((long)voxels * (split + 1) / splits);
+        int tilesM = (coutPg + TiledM - 1) / TiledM;
+        int m0 = Grid.IdxX % tilesM * TiledM;
+        int n0 = Grid.IdxX / tilesM * TiledN;
+        int t = Group.IdxX, lane = t & 31, warp = t >> 5;
+
+        // B column t: one filter tap (ci, kd, kh, kw), offset Offset from a voxel's window origin; the voxel walks.
+        var v = new VoxelWalk { P = pBegin, End = pEnd };
+        int tap = n0 + t;
+        v.TapOk = tap < kdim;
+        int tc = v.TapOk ? tap : 0;
+        int ci = tc / kvol, r = tc - ci * kvol;
+        v.KD = r / (s.KH * s.KW);
+        r -= v.KD * s.KH * s.KW;
+        v.KH = r / s.KW;
+        v.KW = r - v.KH * s.KW;
+        v.Offset = ci * ins + v.KD * hw + v.KH * s.W + v.KW;
+        int vod = 0, voh = 0, vow = 0;
+        if (pBegin < voxels)
+        {
+            v.N = pBegin / os;
+            int sp = pBegin - v.N * os;
+            vod = sp / (s.OH * s.OW);
+            sp -= vod * s.OH * s.OW;
+            voh = sp / s.OW;
+            vow = sp - voh * s.OW;
+        }
+        v.OD = vod; v.OH = voh; v.OW = vow;
+        v.D = vod * s.SD - s.PD; v.H = voh * s.SH - s.PH; v.W = vow * s.SW - s.PW;
+        v.Base = VoxelBase(s, v.N, g, v.D, v.H, v.W);
+
+        // A: dY row m0 + t / 4 (an output channel), voxel pair pBegin + 2 * (t % 4) + 8 kt: sample an, offset asp.
+        int aRow = t >> 2, aK = (t & 3) << 1;
+        bool aOk = m0 + aRow < coutPg;
+        int aCh = g * coutPg + (aOk ? m0 + aRow : 0);
+        int ap = pBegin + aK;
+        int an = ap / os, asp = ap - an * os;
+        int nbA = aK * TcPitchA + aRow;
+        int numTiles = (pEnd - pBegin + TiledK - 1) / TiledK;
+
+        var acc = default(WarpTile64x32);
+        float ga0 = 0f, ga1 = 0f, gb0 = 0f, gb1 = 0f, gb2 = 0f, gb3 = 0f, gb4 = 0f, gb5 = 0f, gb6 = 0f, gb7 = 0f;
+        if (numTiles > 0)
+        {
+            LoadDy(dy, s, aOk, aCh, ap, pEnd, an, asp, os, out ga0, out ga1);
+            gb0 = NextVoxel(x, s, g, ref v);
+            gb1 = NextVoxel(x, s, g, ref v);
+            gb2 = NextVoxel(x, s, g, ref v);
+            gb3 = NextVoxel(x, s, g, ref v);
+            gb4 = NextVoxel(x, s, g, ref v);
+            gb5 = NextVoxel(x, s, g, ref v);
+            gb6 = NextVoxel(x, s, g, ref v);
+            gb7 = NextVoxel(x, s, g, ref v);
+            StoreTensorCoreTiles(sa, sb, 0, nbA, t, ga0, ga1, gb0, gb1, gb2, gb3, gb4, gb5, gb6, gb7);
+        }
+        Group.Barrier();
+
+        int buf = 0;
+        for (int kt = 0; kt < numTiles; kt++)
+        {
+            bool more = kt + 1 < numTiles;
+            if (more)
+            {
+                ap += TiledK;
+                asp += TiledK;
+                while (asp >= os) { asp -= os; an++; }
+                LoadDy(dy, s, aOk, aCh, ap, pEnd, an, asp, os, out ga0, out ga1);
+                gb0 = NextVoxel(x, s, g, ref v);
+                gb1 = NextVoxel(x, s, g, ref v);
+                gb2 = NextVoxel(x, s, g, ref v);
+                gb3 = NextVoxel(x, s, g, ref v);
+                gb4 = NextVoxel(x, s, g, ref v);
+                gb5 = NextVoxel(x, s, g, ref v);
+                gb6 = NextVoxel(x, s, g, ref v);
+                gb7 = NextVoxel(x, s, g, ref v);
+            }
+            acc = TensorCoreMma.Step<TPrecision>(acc, sa, buf * TcBufA, TcPitchA, sb, buf * TcBufB + warp * TensorCoreMma.WarpColumns, TcPitchB, lane);
+            if (more) StoreTensorCoreTiles(sa, sb, buf ^ 1, nbA, t, ga0, ga1, gb0, gb1, gb2, gb3, gb4, gb5, gb6, gb7);
+            Group.Barrier();
+            buf ^= 1;
+        }
+
+        TensorCoreMma.Write(acc, lane, new WeightGradTarget
+        {
+            Partials = partials, Row0 = split * s.Cout * kdim + (g * coutPg + m0) * kdim, Rows = coutPg - m0,
+            Column0 = n0 + warp * TensorCoreMma.WarpColumns, Columns = kdim,
+        });
+        if (splits > 1) SumTileSplits(partials, dw, arrivals, s, splits, g, m0, n0, coutPg, kdim);
+    }
+
+    /// <summary>The voxel walk of one weight-gradient B column: its tap, and the next voxel P (sample N, output OD, OH, OW; window D, H, W).</summary>
+    private struct VoxelWalk
+    {
+        public bool TapOk;
+        public int KD, KH, KW, Offset;
+        public int P, End, N, OD, OH, OW, D, H, W, Base;
+    }
+
+    /// <summary>x at the tap of the walk's next voxel (zero in the padding, past the split or past K), then the voxel advances by one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float NextVoxel(ArrayView<float> x, Conv3dShape s, int g, ref VoxelWalk v)
+    {
+        float value = v.TapOk && v.P < v.End && (uint)(v.D + v.KD) < (uint)s.D && (uint)(v.H + v.KH) < (uint)s.H && (uint)(v.W + v.KW) < (uint)s.W
+            ? x[v.Base + v.Offset] : 0f;
+        v.P++;
+        v.W += s.SW;
+        v.Base += s.SW;
+        if (++v.OW == s.OW)
+        {
+            v.OW = 0;
+            v.W = -s.PW;
+            if (++v.OH == s.OH)
+            {
+                v.OH = 0;
+                v.H = -s.PH;
+                if (++v.OD == s.OD) { v.OD = 0; v.D = -s.PD; v.N++; }
+                else v.D += s.SD;
+            }
+            else v.H += s.SH;
+            v.Base = VoxelBase(s, v.N, g, v.D, v.H, v.W);
+        }
+        return value;
+    }
+
+    /// <summary>A warp tile of a weight-gradient split: rows are output channels (W's rows), columns taps (K).</summary>
+    private struct WeightGradTarget : IMmaEpilogue
+    {
+        public ArrayView<float> Partials;
+        public int Row0, Rows, Column0, Columns;
+
+        public readonly ArrayView<float> Target => Partials;
+
+        public readonly float Scale => 1f;
+
+        public readonly MmaTarget Place(int row, int col)
+        {
+            int k = Column0 + col;
+            if (row >= Rows || k >= Columns) return new MmaTarget { Index = -1 };
+            return new MmaTarget { Index = Row0 + row * Columns + k };
+        }
+    }
 }

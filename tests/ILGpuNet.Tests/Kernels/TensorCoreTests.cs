@@ -166,8 +166,8 @@ public class TensorCoreTests(GemmFixture fx) : IClassFixture<GemmFixture>
     }
 
     /// <summary>
-    /// Conv3d on the GPU-shaped TF32 device: the tensor-core forward, and the input gradient through it (the forward of the
-    /// dilated dY), against the float64 references at odd sizes, strides, padding and groups.
+    /// Conv3d on the GPU-shaped TF32 device: the tensor-core forward, the input gradient through it (the forward of the
+    /// dilated dY) and the weight gradient (split over the voxels, the last split adding), against the float64 references at odd sizes, strides, padding and groups.
     /// </summary>
     [Theory]
     [InlineData(2, 1, 5, 9, 8, 7, 3, 3, 3, 2, 1, 1)]   // the stem's shape class: one input channel, stride 2, padded
@@ -185,26 +185,29 @@ public class TensorCoreTests(GemmFixture fx) : IClassFixture<GemmFixture>
         var bs = Draw(cout);
         var dys = Draw((long)n * cout * s.OutSpatial);
         var used = new HashSet<(string Op, KernelFamily Family)>();
-        float[] y, dx;
+        float[] y, dx, dw;
         using (KernelVariantUsage.Record(used))
         using (var scope = new TensorScope())
         {
             var x = Tensor.FromArray(device, xs, n, cin, d, h, w);
             x.RequiresGrad = true;
             var weight = Tensor.FromArray(device, ws, cout, cin / groups, kd, kh, kw);
+            weight.RequiresGrad = true;
             var bias = Tensor.FromArray(device, bs, cout);
             var output = Ops.Conv3d(x, weight, bias, (stride, stride, stride), (pad, pad, pad), groups);
             y = output.ToArray();
             Autograd.Backward(output, Tensor.FromArray(device, dys, output.Shape));
             dx = x.Grad!.ToArray();
+            dw = weight.Grad!.ToArray();
         }
         Assert.Contains(("conv3d", KernelFamily.CudaTensorCore), used);
         double[] D(float[] v) => v.Select(e => (double)e).ToArray();
         var yRef = Reference.Conv3d(D(xs), D(ws), D(bs), s);
-        var dxRef = Reference.Conv3dBackward(D(xs), D(ws), D(dys), s).Dx;
-        double ey = RelativeError(y, yRef), edx = RelativeError(dx, dxRef);
+        var (dxRef, dwRef, _) = Reference.Conv3dBackward(D(xs), D(ws), D(dys), s);
+        double ey = RelativeError(y, yRef), edx = RelativeError(dx, dxRef), edw = RelativeError(dw, dwRef);
         Assert.True(ey > 1e-6 && ey < Tf32Tolerance, $"forward: TF32 relative error {ey:E2}");
         Assert.True(edx > 1e-6 && edx < Tf32Tolerance, $"input gradient: TF32 relative error {edx:E2}");
+        Assert.True(edw > 1e-6 && edw < Tf32Tolerance, $"weight gradient: TF32 relative error {edw:E2}");
     }
 
     private static double RelativeError(float[] actual, double[] expected)
