@@ -313,14 +313,14 @@ public static partial class GemmKernels
         }
     }
 
-    /// <summary>Stores what <see cref="LoadTile"/> loaded into a k-major shared tile at float offset nb.</summary>
+    /// <summary>Stores what <see cref="LoadTile"/> loaded into a k-major shared tile (row pitch <paramref name="pitch"/>) at float offset nb.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreTile(
-        ArrayView<float> s, int kMajor, int nb, int t, float v0, float v1, float v2, float v3)
+        ArrayView<float> s, int kMajor, int nb, int t, float v0, float v1, float v2, float v3, int pitch = SRow)
     {
         if (kMajor != 0)
         {
-            var p = s.SubView(nb + (t >> 5) * SRow + (t & 31));
+            var p = s.SubView(nb + (t >> 5) * pitch + (t & 31));
             p[0] = v0;
             p[32] = v1;
             p[64] = v2;
@@ -328,7 +328,7 @@ public static partial class GemmKernels
         }
         else
         {
-            var p = s.SubView(nb + (t & 7) * SRow + ((t >> 5) << 2) + ((t & 31) >> 3));
+            var p = s.SubView(nb + (t & 7) * pitch + ((t >> 5) << 2) + ((t & 31) >> 3));
             p[0] = v0;
             p[32] = v1;
             p[64] = v2;

@@ -23,6 +23,8 @@ public static class GemmLaunch
     /// measured on an H100, 37-38.5 TFLOP/s at 4096^3 with it, 24 without (cuBLAS FP32: 51.6).
     /// Valid on any accelerator whose MaxNumThreadsPerGroup is at least 256.
     /// </summary>
+    public static KernelSpecialization Tf32x3Specialization => new(GemmKernels.TiledGroupSize, 1);
+
     public static KernelSpecialization TiledSpecialization => new(GemmKernels.TiledGroupSize, GemmKernels.TiledGroupsPerMultiprocessor);
 
     /// <summary>

@@ -5,8 +5,9 @@ using ILGpuNet.Kernels;
 namespace ILGpuNet.Tensors;
 
 /// <summary>
-/// Matrix products on the device (no autograd): the tiled shared-memory GEMM on CUDA cores, its barrier-free
-/// register-blocked sibling (and a skinny-matrix kernel) on the CPU accelerator; the device's family picks.
+/// Matrix products on the device (no autograd): the tiled shared-memory GEMM on CUDA cores or, at TF32 and 3xTF32,
+/// its tensor-core twin; its barrier-free register-blocked sibling (and a skinny-matrix kernel) on the CPU
+/// accelerator; the device's families pick.
 /// </summary>
 public static class Blas
 {
@@ -25,7 +26,8 @@ public static class Blas
 
     private static readonly KernelVariants<IGemmKernels> GemmVariants = new("gemm",
         (KernelFamily.Cpu, "GemmCpu, GemmSkinnyCpu (m or k < 8), GemmSumCpu", new CpuGemm()),
-        (KernelFamily.CudaSimt, "GemmCuda", new CudaSimtGemm()));
+        (KernelFamily.CudaSimt, "GemmCuda", new CudaSimtGemm()),
+        (KernelFamily.CudaTensorCore, "GemmTf32, GemmTf32x3 (3xtf32)", new CudaTensorCoreGemm()));
 
     private sealed class CpuGemm : IGemmKernels
     {
@@ -57,6 +59,23 @@ public static class Blas
         public void Gemm(Device device, in GemmArgs g, int batch, LongIndex3D strides) =>
             device.Launch(GemmKernels.GemmCuda, GemmLaunch.TiledSpecialization, GemmLaunch.Tiled(g.M, g.N, batch),
                 g.A, g.B, g.C, g.M, g.N, g.K, g.Lda, g.Ldb, g.Ldc, g.Ops, g.Alpha, g.Beta, strides);
+
+        public bool TryGemmSum(Device device, in GemmArgs g, int batch, GemmSum sum) => false;
+    }
+
+    /// <summary>GemmCuda's tiles and launch, each warp's 64 x 32 part on tensor cores at the device's precision.</summary>
+    private sealed class CudaTensorCoreGemm : IGemmKernels
+    {
+        public void Gemm(Device device, in GemmArgs g, int batch, LongIndex3D strides)
+        {
+            var config = GemmLaunch.Tiled(g.M, g.N, batch);
+            if (device.EffectivePrecision == Precision.Tf32x3)
+                device.Launch(GemmKernels.GemmTf32x3, GemmLaunch.Tf32x3Specialization, config,
+                    g.A, g.B, g.C, g.M, g.N, g.K, g.Lda, g.Ldb, g.Ldc, g.Ops, g.Alpha, g.Beta, strides);
+            else
+                device.Launch(GemmKernels.GemmTf32, GemmLaunch.TiledSpecialization, config,
+                    g.A, g.B, g.C, g.M, g.N, g.K, g.Lda, g.Ldb, g.Ldc, g.Ops, g.Alpha, g.Beta, strides);
+        }
 
         public bool TryGemmSum(Device device, in GemmArgs g, int batch, GemmSum sum) => false;
     }

@@ -19,6 +19,7 @@ internal static class BenchCommand
     public static Command Create(TextWriter output)
     {
         var device = CommonOptions.Device();
+        var precision = CommonOptions.Precision();
         var config = new Option<string>("--config") { Description = "reference (the blog's model exactly) or default (our departures: classifier activation)", DefaultValueFactory = _ => "reference" }
             .AcceptOnlyFromAmong("reference", "default");
         var grid = new Option<string>("--grid") { Description = "Input grid DxHxW", DefaultValueFactory = _ => "91x109x91" };
@@ -31,7 +32,7 @@ internal static class BenchCommand
         var json = new Option<string?>("--json") { Description = $"Also write each result to this JSON file; with several batch sizes the name must hold {BatchPlaceholder}" };
         var command = new Command("bench", "Time training steps (forward, loss, backward, Adam) and inference of the EfficientNet3d")
         {
-            device, config, grid, batch, warmup, steps, width, depth, profile, json,
+            device, precision, config, grid, batch, warmup, steps, width, depth, profile, json,
         };
         command.SetAction(parse =>
         {
@@ -50,7 +51,8 @@ internal static class BenchCommand
             };
             run.Validate();
             foreach (int b in batches) CommonOptions.CheckBatch(RunModels.ModelConfig(run), b, $"--batch {b}");
-            var dev = CommonOptions.Open(parse.GetValue(device)!);
+            var dev = CommonOptions.Open(parse.GetValue(device)!, parse.GetValue(precision)!);
+            output.WriteLine($"bench on {dev}, {CommonOptions.PrecisionText(dev)}");
             int failed = 0;
             foreach (int b in batches)
             {

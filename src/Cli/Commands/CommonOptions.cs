@@ -24,6 +24,31 @@ internal static class CommonOptions
     public static T GetChoice<T>(this ParseResult parse, Option<string> option, Choices<T> choices) where T : struct, Enum =>
         choices.Parse(parse.GetValue(option)!);
 
+    /// <summary><c>--precision</c>: how convolutions and matrix products multiply on CUDA (default tf32, as PyTorch runs convolutions).</summary>
+    public static Option<string> Precision() =>
+        Choice("--precision", "CUDA: tf32 (tensor cores, PyTorch's default for convolutions), 3xtf32 (tensor cores, FP32-level accuracy) " +
+                              "or fp32 (CUDA cores); the CPU accelerator computes in FP32 whatever is asked", RunChoices.Precision, Tensors.Precision.Tf32);
+
+    /// <summary>Opens the device and sets its precision, once, before any work.</summary>
+    public static Device Open(string kind, string precision) => Open(RunChoices.Device.Parse(kind), RunChoices.Precision.Parse(precision));
+
+    /// <summary>Opens the device and sets its precision, once, before any work.</summary>
+    public static Device Open(DeviceKind kind, Precision precision)
+    {
+        var device = Open(kind);
+        device.Precision = precision;
+        return device;
+    }
+
+    /// <summary>What the device computes in, for the commands' output: "tf32 tensor cores", or "fp32 (tf32 asked; ...)".</summary>
+    public static string PrecisionText(Device device)
+    {
+        var computed = device.EffectivePrecision;
+        if (computed != device.Precision)
+            return $"{computed.Name()} ({device.Precision.Name()} asked; the CPU accelerator computes in FP32)";
+        return computed == Tensors.Precision.Fp32 ? "fp32 CUDA cores" : $"{computed.Name()} tensor cores";
+    }
+
     /// <summary>Comma-separated batch sizes such as "32,8", each at least 1.</summary>
     public static int[] ParseBatches(string text, string option = "--batch")
     {

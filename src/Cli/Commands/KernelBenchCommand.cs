@@ -10,17 +10,18 @@ internal static class KernelBenchCommand
     public static Command Create(TextWriter output)
     {
         var device = CommonOptions.Device();
+        var precision = CommonOptions.Precision();
         var elements = new Option<long?>("--elements") { Description = "Floats per operand of the memory-bound kernels (default: 64M on CUDA, 4M on the CPU)" };
         var gemm = new Option<int?>("--gemm") { Description = "GEMM size n for n x n x n (default: 4096 on CUDA, 512 on the CPU; 0 skips)" };
         var repeats = new Option<int>("--repeats") { Description = "Timed runs per kernel (median reported)", DefaultValueFactory = _ => 20 };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the figures to this JSON file" };
         var command = new Command("kernelbench", "Time the core kernels as shares of the measured roofline: GB/s of the copy bandwidth, GFLOP/s of the FP32 FMA peak")
         {
-            device, elements, gemm, repeats, json,
+            device, precision, elements, gemm, repeats, json,
         };
         command.SetAction(parse =>
         {
-            var dev = CommonOptions.Open(parse.GetValue(device)!);
+            var dev = CommonOptions.Open(parse.GetValue(device)!, parse.GetValue(precision)!);
             long n = parse.GetValue(elements) ?? (dev.IsCpu ? 4L << 20 : 64L << 20);
             int g = parse.GetValue(gemm) ?? (dev.IsCpu ? 512 : 4096);
             int reps = parse.GetValue(repeats);
@@ -28,7 +29,7 @@ internal static class KernelBenchCommand
             if (g < 0 || reps < 1) throw new CliException("--gemm must be >= 0 and --repeats >= 1");
             var compiled = CompileStats.Now();
             var bench = new KernelBench(dev, reps);
-            output.WriteLine($"kernelbench on {dev}");
+            output.WriteLine($"kernelbench on {dev}, {CommonOptions.PrecisionText(dev)}");
             output.WriteLine($"{"kernel",-26} {"shape",-22} {"median ms",10} {"rate",10} {"unit",-8} {"of roofline",11}");
             var rows = new List<KernelTiming>();
             foreach (var t in bench.Run(n, g))

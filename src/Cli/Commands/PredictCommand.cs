@@ -18,13 +18,14 @@ internal static class PredictCommand
         var outFile = new Option<FileInfo>("--out") { Description = "Per-scan predictions (per subject beside it: *_subjects.csv)", DefaultValueFactory = _ => new FileInfo("predictions.csv") };
         var batch = new Option<int>("--batch-size") { Description = "Volumes per forward pass", DefaultValueFactory = _ => 4 };
         var device = CommonOptions.Device();
+        var precision = CommonOptions.Precision();
         var preprocessed = new Option<bool>("--preprocessed")
         {
             Description = "The volumes are already on the model's grid and normalised by your own pipeline: use them as they are (no conforming, pooling or normalisation)",
         };
         var command = new Command("predict", "Predict class probabilities (with their logits), age and the brain-age gap for new volumes")
         {
-            checkpoint, files, data, csv, outFile, batch, device, preprocessed,
+            checkpoint, files, data, csv, outFile, batch, device, precision, preprocessed,
         };
         command.SetAction(parse =>
         {
@@ -40,7 +41,7 @@ internal static class PredictCommand
             var card = RunCheckpoint.ReadCard(ckpt);
             int b = parse.GetValue(batch);
             CommonOptions.CheckBatch(RunModels.ModelConfig(card.Config), b, $"--batch-size {b}");
-            var dev = CommonOptions.Open(parse.GetValue(device)!);
+            var dev = CommonOptions.Open(parse.GetValue(device)!, parse.GetValue(precision)!);
             bool asGiven = parse.GetValue(preprocessed);
             if (asGiven) Prediction.CheckOnGrid(samples, RunModels.InputGrid(card.Config));
             var predictions = CommonOptions.WithMemoryHint(() => Prediction.Run(ckpt, samples, dev, b, workers: 2, asGiven), dev, b, "--batch-size");
@@ -49,7 +50,8 @@ internal static class PredictCommand
             RunReports.WritePredictions(scans, predictions, card.Correction);
             RunReports.WritePredictions(subjects, SubjectPredictions.Average(predictions), card.Correction);
             output.WriteLine($"predict: {predictions.Count} scans of {predictions.Select(p => p.Sample.SubjectId).Distinct().Count()} subjects with {Path.GetFileName(ckpt)} " +
-                             $"(task {card.Config.Task.Name()}, input {(asGiven ? $"as given on grid {card.Config.Grid}" : card.Preprocessing)}) -> {scans}, {subjects}");
+                             $"(task {card.Config.Task.Name()}, input {(asGiven ? $"as given on grid {card.Config.Grid}" : card.Preprocessing)}, " +
+                             $"{CommonOptions.PrecisionText(dev)}) -> {scans}, {subjects}");
             return 0;
         });
         return command;

@@ -21,6 +21,7 @@ internal static class TrainCommand
         var subjects = new Option<int>("--subjects") { Description = "Synthetic cohort size when there is no --data", DefaultValueFactory = _ => d.SyntheticSubjects };
         var cache = new Option<DirectoryInfo?>("--cache") { Description = "Where the synthetic cohort is kept (default ~/.cache/ilgpunet/synthetic)" };
         var device = CommonOptions.Device();
+        var precision = CommonOptions.Precision();
         var epochs = new Option<int>("--epochs") { Description = "Training epochs", DefaultValueFactory = _ => d.Epochs };
         var batch = new Option<int>("--batch-size") { Description = "Samples per step", DefaultValueFactory = _ => d.BatchSize };
         var lr = new Option<double>("--lr") { Description = "Peak learning rate", DefaultValueFactory = _ => d.LearningRate };
@@ -53,7 +54,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a task end to end: data, split by subject, training, validation, test metrics, checkpoints, plots")
         {
-            task, brainAgeClass, data, csv, subjects, cache, device, epochs, batch, lr, optimizer, weightDecay, schedule, warmup,
+            task, brainAgeClass, data, csv, subjects, cache, device, precision, epochs, batch, lr, optimizer, weightDecay, schedule, warmup,
             patience, grid, downsample, width, depth, referenceHead, seed, outDir, resume, minAge, firstScan, noAugment,
             normalization, classWeight, clip, workers, syncEvery, init,
         };
@@ -68,6 +69,7 @@ internal static class TrainCommand
                 Csv = parse.GetValue(csv)?.FullName,
                 SyntheticSubjects = parse.GetValue(subjects),
                 Device = parse.GetChoice(device, RunChoices.Device),
+                Precision = parse.GetChoice(precision, RunChoices.Precision),
                 Epochs = parse.GetValue(epochs),
                 BatchSize = parse.GetValue(batch),
                 LearningRate = parse.GetValue(lr),

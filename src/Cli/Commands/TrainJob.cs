@@ -19,7 +19,7 @@ internal static class TrainJob
             config.Validate();  // only the options just taken can be new; the rest was validated as config.json was read
             output.WriteLine($"resume: took {string.Join(", ", resumed.Taken)}");
         }
-        var device = CommonOptions.Open(config.Device);
+        var device = CommonOptions.Open(config.Device, config.Precision);
         if (!resume)
         {
             config = TrainSizing.Apply(config, device.IsCpu, given);
@@ -37,7 +37,7 @@ internal static class TrainJob
             // The run goes on as it now is: a later --resume, evaluate and the model card see the new values.
             if (resumed!.Changed) AtomicFile.WriteAllText(run.Config, config.ToJson());
         }
-        output.WriteLine($"train: task {config.Task.Name()} on {device} -> {run.Root}");
+        output.WriteLine($"train: task {config.Task.Name()} on {device}, {CommonOptions.PrecisionText(device)} -> {run.Root}");
         if (config.SizingNote is not null) output.WriteLine(config.SizingNote);
         if (config.Data is null) EnsureSynthetic(config, output);
 

@@ -150,7 +150,8 @@ public static partial class Ops
 
     private static readonly KernelVariants<IConv3dKernels> Conv3dVariants = new("conv3d",
         (KernelFamily.Cpu, "Spread + ForwardCpu, WeightGradCpu + SumRows, GemmSumCpu (1x1x1 dW)", new CpuConv3d()),
-        (KernelFamily.CudaSimt, "ForwardCuda, WeightGradCuda", new CudaSimtConv3d()));
+        (KernelFamily.CudaSimt, "ForwardCuda, WeightGradCuda", new CudaSimtConv3d()),
+        (KernelFamily.CudaTensorCore, "ForwardTensorCore<Tf32Mma|Tf32x3Mma> (forward, input gradient), WeightGradTensorCore<Tf32Mma|Tf32x3Mma>", new CudaTensorCoreConv3d()));
 
     /// <summary>Register-blocked, barrier-free kernels over a zero-padded copy of x (CPU accelerator).</summary>
     private sealed class CpuConv3d : IConv3dKernels
@@ -228,16 +229,66 @@ public static partial class Ops
         public void WeightGrad(Tensor x, Tensor? xp, Tensor dy, Tensor dw, Conv3dShape s, bool pointwise)
         {
             var device = dy.Device;
-            int coutPg = s.CoutPerGroup, kdim = s.CinPerGroup * s.KernelVolume, wLen = s.Cout * kdim;
-            int tiles = Conv3dCeilDiv(coutPg, Conv3dKernels.TiledM) * Conv3dCeilDiv(kdim, Conv3dKernels.TiledN);
-            int voxels = s.N * s.OutSpatial;
-            // Each split at least 64 voxels long; a counter per tile is needed to split.
-            int splits = Math.Clamp(device.Accelerator.NumMultiprocessors * 4 / (tiles * s.Groups), 1, Math.Max(1, voxels / 64));
-            if ((long)tiles * s.Groups > Device.TileArrivalCounters) splits = 1;
+            var (config, splits, wLen) = WeightGradLaunch(device, s);
             using var partials = splits > 1 ? Tensor.Empty(device, (long)splits * wLen) : null;
-            var config = new KernelConfig(new Index3D(tiles, splits, s.Groups), new Index3D(Conv3dKernels.TiledGroupSize, 1, 1));
             device.Launch(Conv3dKernels.WeightGradCuda, TwoGroupsPerSm, config, x.View, dy.View, (partials ?? dw).View, dw.View,
                 device.Arrivals, s, splits);
+        }
+    }
+
+    /// <summary>
+    /// The tiled weight gradient's launch: split over the voxels into partial sums (about four groups per multiprocessor,
+    /// each split at least 64 voxels long; a counter per tile is needed to split). wLen: the elements of W.
+    /// </summary>
+    private static (KernelConfig Config, int Splits, int WLen) WeightGradLaunch(Device device, Conv3dShape s)
+    {
+        int coutPg = s.CoutPerGroup, kdim = s.CinPerGroup * s.KernelVolume;
+        int tiles = Conv3dCeilDiv(coutPg, Conv3dKernels.TiledM) * Conv3dCeilDiv(kdim, Conv3dKernels.TiledN);
+        int voxels = s.N * s.OutSpatial;
+        int splits = Math.Clamp(device.Accelerator.NumMultiprocessors * 4 / (tiles * s.Groups), 1, Math.Max(1, voxels / 64));
+        if ((long)tiles * s.Groups > Device.TileArrivalCounters) splits = 1;
+        return (new KernelConfig(new Index3D(tiles, splits, s.Groups), new Index3D(Conv3dKernels.TiledGroupSize, 1, 1)), splits, s.Cout * kdim);
+    }
+
+    /// <summary>
+    /// The CUDA-core kernels' tiles and gather with each warp's 64 x 32 part on tensor cores at the device's precision:
+    /// the forward, the input gradient (the forward of the dilated dY) and the weight gradient.
+    /// </summary>
+    private sealed class CudaTensorCoreConv3d : IConv3dKernels
+    {
+        private static readonly KernelSpecialization TwoGroupsPerSm = new(Conv3dKernels.TiledGroupSize, Conv3dKernels.TiledGroupsPerMultiprocessor);
+
+        public Tensor? Forward(Tensor x, Tensor weight, Tensor? bias, Tensor y, Conv3dShape s)
+        {
+            ForwardUnpadded(x.Device, x.View, weight.View, y.View, s, bias);
+            return null;
+        }
+
+        public void ForwardUnpadded(Device device, ArrayView<float> x, ArrayView<float> weight, ArrayView<float> y, Conv3dShape s) =>
+            ForwardUnpadded(device, x, weight, y, s, null);
+
+        private static void ForwardUnpadded(Device device, ArrayView<float> x, ArrayView<float> weight, ArrayView<float> y, Conv3dShape s, Tensor? bias)
+        {
+            int tiles = Conv3dCeilDiv(s.CoutPerGroup, Conv3dKernels.TiledM) * Conv3dCeilDiv(s.N * s.OutSpatial, Conv3dKernels.TiledN);
+            var config = new KernelConfig(new Index3D(tiles, s.Groups, 1), new Index3D(Conv3dKernels.TiledGroupSize, 1, 1));
+            if (device.EffectivePrecision == Precision.Tf32x3)
+                device.Launch(Conv3dKernels.ForwardTensorCore<Tf32x3Mma>, TwoGroupsPerSm, config, x, weight, bias?.View ?? weight, y, s, bias != null ? 1 : 0);
+            else
+                device.Launch(Conv3dKernels.ForwardTensorCore<Tf32Mma>, TwoGroupsPerSm, config, x, weight, bias?.View ?? weight, y, s, bias != null ? 1 : 0);
+        }
+
+        /// <summary>CudaSimtConv3d's splits and last-arrival sum; each warp's part of a tile on tensor cores.</summary>
+        public void WeightGrad(Tensor x, Tensor? xp, Tensor dy, Tensor dw, Conv3dShape s, bool pointwise)
+        {
+            var device = dy.Device;
+            var (config, splits, wLen) = WeightGradLaunch(device, s);
+            using var partials = splits > 1 ? Tensor.Empty(device, (long)splits * wLen) : null;
+            if (device.EffectivePrecision == Precision.Tf32x3)
+                device.Launch(Conv3dKernels.WeightGradTensorCore<Tf32x3Mma>, TwoGroupsPerSm, config, x.View, dy.View, (partials ?? dw).View, dw.View,
+                    device.Arrivals, s, splits);
+            else
+                device.Launch(Conv3dKernels.WeightGradTensorCore<Tf32Mma>, TwoGroupsPerSm, config, x.View, dy.View, (partials ?? dw).View, dw.View,
+                    device.Arrivals, s, splits);
         }
     }
 

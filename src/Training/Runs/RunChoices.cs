@@ -33,5 +33,8 @@ public static class RunChoices
     public static readonly Choices<DeviceKind> Device = new("device",
         [(DeviceKind.Auto, "auto"), (DeviceKind.Cuda, "cuda"), (DeviceKind.Cpu, "cpu")]);
 
+    public static readonly Choices<Precision> Precision = new("precision",
+        [(Tensors.Precision.Fp32, "fp32"), (Tensors.Precision.Tf32, "tf32"), (Tensors.Precision.Tf32x3, "3xtf32")]);
+
     public static string Name(this OptimizerKind o) => Optimizer.Name(o);
 }

@@ -32,6 +32,12 @@ public sealed record TrainConfig
     public int SyntheticSubjects { get; init; } = 240;
 
     public DeviceKind Device { get; init; } = DeviceKind.Auto;
+
+    /// <summary>
+    /// --precision as asked (fp32, tf32, 3xtf32): how convolutions and matrix products multiply on CUDA; the CPU
+    /// accelerator computes in FP32 whatever is asked. A run recorded before it existed reads as fp32 (what it computed in).
+    /// </summary>
+    public Precision Precision { get; init; } = Precision.Tf32;
     public int Epochs { get; init; } = 30;
     public int BatchSize { get; init; } = 32;
     public double LearningRate { get; init; } = 1e-3;
@@ -104,7 +110,7 @@ public sealed record TrainConfig
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Converters = { RunChoices.Task.Json, RunChoices.ClassLabel.Json, RunChoices.Optimizer.Json, RunChoices.Schedule.Json,
-                       RunChoices.Normalization.Json, RunChoices.Device.Json },
+                       RunChoices.Normalization.Json, RunChoices.Device.Json, RunChoices.Precision.Json },
     };
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
@@ -116,9 +122,10 @@ public sealed record TrainConfig
     public static TrainConfig Read(string path)
     {
         TrainConfig config;
+        string text = File.ReadAllText(path);
         try
         {
-            config = JsonSerializer.Deserialize<TrainConfig>(File.ReadAllText(path), Json) ?? throw new JsonException("the document is null");
+            config = JsonSerializer.Deserialize<TrainConfig>(text, Json) ?? throw new JsonException("the document is null");
         }
         catch (JsonException e)
         {
@@ -129,7 +136,8 @@ public sealed record TrainConfig
                 : $"{path}: not a run configuration ({problem}, line {e.LineNumber + 1})");
         }
         config.Validate(path);
-        return config;
+        // A run recorded before --precision existed computed in FP32, and resumes so.
+        return text.Contains("\"precision\"", StringComparison.Ordinal) ? config : config with { Precision = Precision.Fp32 };
     }
 
     /// <summary>

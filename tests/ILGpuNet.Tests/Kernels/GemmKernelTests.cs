@@ -58,7 +58,7 @@ public class GemmKernelTests(GemmFixture fx) : IClassFixture<GemmFixture>
     private const float Pad = 12345f;
 
     /// <summary>One (batched) GEMM problem with padded pitches, an offset into each buffer, and a float64 reference.</summary>
-    private sealed class Problem
+    internal sealed class Problem
     {
         public int M, N, K, Lda, Ldb, Ldc, Ops, Batch, Offset;
         public long StrideA, StrideB, StrideC;

@@ -97,7 +97,9 @@ public class TrainCommandTests
         var config = TrainConfig.Read(path);
         Assert.Equal((TrainTask.BrainAge, ClassLabel.Cdr, OptimizerKind.Adam, ScheduleKind.Cosine, VolumeNormalization.ZScore, DeviceKind.Cpu),
             (config.Task, config.BrainAgeClass, config.Optimizer, config.Schedule, config.Normalization, config.Device));
-        Assert.Equal(EarlierConfigJson, config.ToJson());
+        // Recorded before --precision existed: it computed in FP32, reads so, and says so when written again.
+        Assert.Equal(Precision.Fp32, config.Precision);
+        Assert.Equal(EarlierConfigJson.Replace("\"device\": \"cpu\",", "\"device\": \"cpu\",\n  \"precision\": \"fp32\","), config.ToJson());
 
         var other = new TrainConfig
         {
