@@ -1,9 +1,10 @@
 namespace ILGpuNet.Training.Metrics;
 
 /// <summary>
-/// The linear brain-age bias fit predicted = Slope * age + Intercept, fitted on the training split only
-/// (ENGINEERING.md): the naive gap shrinks towards the mean age (regression to the mean), so the gap of
-/// the old is negative and that of the young positive whatever their brains look like.
+/// The linear brain-age bias fit predicted = Slope * age + Intercept: the naive gap shrinks towards the mean
+/// age (regression to the mean), so the gap of the old is negative and that of the young positive whatever
+/// their brains look like. Fit it on predictions the network did not train on (runs use the validation
+/// split): on its training subjects a network is nearly exact, the line has a slope near 1 and corrects little.
 /// </summary>
 public sealed record BrainAgeFit(double Slope, double Intercept)
 {
