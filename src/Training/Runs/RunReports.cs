@@ -15,16 +15,20 @@ public static class RunReports
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     /// <summary>The task's metrics of a set of predictions (per scan or per subject), named for metrics.csv.</summary>
-    public static Dictionary<string, double> Metrics(IReadOnlyList<ScanPrediction> predictions, StepLoss loss)
+    public static Dictionary<string, double> Metrics(IReadOnlyList<ScanPrediction> predictions, StepLoss loss) =>
+        Metrics(predictions, loss.ClassHead, loss.AgeHead);
+
+    /// <summary>The same for the heads of a model: a classification head of <paramref name="classHead"/>'s label, an age head.</summary>
+    public static Dictionary<string, double> Metrics(IReadOnlyList<ScanPrediction> predictions, ClassLabel? classHead, bool ageHead)
     {
         var result = new Dictionary<string, double>();
-        if (loss.ClassHead is ClassLabel head)
+        if (classHead is ClassLabel head)
         {
             var labels = predictions.Select(p => p.Sample.ClassOf(head)).ToList();
             var positive = predictions.Select(p => (double)p.Probabilities![1]).ToList();
             foreach (var kv in ClassificationMetrics.Compute(labels, positive).ToDictionary()) result[kv.Key] = kv.Value;
         }
-        if (loss.AgeHead)
+        if (ageHead)
         {
             var age = predictions.Select(p => (double)p.Sample.Age).ToList();
             var predicted = predictions.Select(p => (double)p.PredictedAge!.Value).ToList();
@@ -127,18 +131,18 @@ public static class RunReports
             : BrainAgeFit.Fit(subjects.Select(p => (double)p.Sample.Age).ToList(), subjects.Select(p => (double)p.PredictedAge!.Value).ToList());
 
     /// <summary>
-    /// summary.json, the prediction CSVs (per scan and per subject), the subjects the brain-age correction was
-    /// fitted on (<paramref name="val"/>, with an age head) and the plots.
+    /// The prediction CSVs (per scan and per subject), the subjects the brain-age correction was fitted on
+    /// (<paramref name="val"/>, with an age head), the plots, and summary.json last.
     /// </summary>
     public static void WriteAll(RunFolder run, RunSummary summary, IReadOnlyList<EpochRecord> history,
         IReadOnlyList<ScanPrediction> val, IReadOnlyList<ScanPrediction> evaluated, StepLoss loss)
     {
-        AtomicFile.WriteAllText(run.Summary, JsonSerializer.Serialize(summary, ModelCard.Json));
         WritePredictions(run.Predictions, evaluated, summary.BrainAgeCorrection);
         WritePredictions(run.SubjectPredictions, SubjectPredictions.Average(evaluated), summary.BrainAgeCorrection);
         if (summary.BrainAgeCorrectionFittedOn is not null)
             WritePredictions(run.CorrectionSubjects, SubjectPredictions.Average(val), summary.BrainAgeCorrection);
         WritePlots(run, summary, history, evaluated, loss);
+        AtomicFile.WriteAllText(run.Summary, JsonSerializer.Serialize(summary, ModelCard.Json));  // last: marks the run complete
     }
 
     /// <summary>

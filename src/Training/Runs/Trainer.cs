@@ -198,10 +198,11 @@ public sealed class Trainer : IDisposable
             (test, testLoss) = Evaluator.Run(model, testLoader, testSamples, loss, ageScale, device);
         }
         var summary = RunReports.Summarise(config, state, device, train, val, test, valLoss, testLoss, wallSeconds, loss);
-        RunReports.WriteAll(run, summary, state.History, val, test.Count > 0 ? test : val, loss);
-        // The correction coefficients travel with the best weights, for predict.
+        // The correction coefficients travel with the best weights, for predict; summary.json comes last, so a
+        // run folder that has one is complete (cross-validation skips such folds on resume).
         if (File.Exists(run.BestCheckpoint))
             RunCheckpoint.Save(run.BestCheckpoint, model, null, state, Card(summary.BrainAgeCorrection));
+        RunReports.WriteAll(run, summary, state.History, val, test.Count > 0 ? test : val, loss);
         return summary;
     }
 
