@@ -112,12 +112,19 @@ public sealed class RunData
     /// the same labels training reads), stratified by the task's label (the class for cdr and sex, 10-year age bins
     /// for age, age bins with the class head's label for brainage), and written there atomically.
     /// </summary>
-    public static SubjectFolds LoadOrCreateFolds(TrainConfig config, string root, string? csv, string foldsCsv, List<string> warnings)
+    public static SubjectFolds LoadOrCreateFolds(TrainConfig config, string root, string? csv, string foldsCsv, List<string> warnings) =>
+        Folds(config, OasisDataset.Load(root, csv, DatasetOptions(config)), root, foldsCsv, warnings);
+
+    /// <summary>The same from CSV records and volume names already in memory (tests, other layouts).</summary>
+    public static SubjectFolds FoldsFromRecords(TrainConfig config, IReadOnlyList<OasisRecord> records, IReadOnlyList<OasisScan> scans,
+        string foldsCsv, List<string> warnings) =>
+        Folds(config, OasisDataset.FromRecords(records, scans, DatasetOptions(config)), "the records", foldsCsv, warnings);
+
+    private static SubjectFolds Folds(TrainConfig config, OasisDataset dataset, string source, string foldsCsv, List<string> warnings)
     {
         int k = config.Folds ?? throw new ArgumentException("the configuration has no folds", nameof(config));
-        var dataset = OasisDataset.Load(root, csv, DatasetOptions(config));
         warnings.AddRange(dataset.Warnings);
-        var samples = UsableSamples(config, dataset, root, warnings);
+        var samples = UsableSamples(config, dataset, source, warnings);
         var subjects = samples.GroupBy(s => s.SubjectId, StringComparer.Ordinal).Select(g => g.First()).ToList();
         if (File.Exists(foldsCsv))
         {
