@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using ILGpuNet.Training.Data;
 using ILGpuNet.Training.IO;
 using ILGpuNet.Training.Metrics;
@@ -110,7 +111,7 @@ public sealed record CrossValidationSummary
     }
 
     /// <summary>The pooled predictions behind <see cref="Pooled"/>, for cv-predictions.csv (not in the JSON).</summary>
-    [System.Text.Json.Serialization.JsonIgnore]
+    [JsonIgnore]
     public IReadOnlyList<(ScanPrediction Prediction, double? Corrected, int Fold)> PooledPredictions { get; init; } = [];
 
     private static RunSummary ReadSummary(string path)
