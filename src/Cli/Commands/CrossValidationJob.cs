@@ -16,8 +16,10 @@ internal static class CrossValidationJob
     /// The configuration of the cross-validation this train command asks for, or null for a single run (a fold's
     /// own run folder resumes as a single run).
     /// </summary>
-    public static TrainConfig? Applies(TrainConfig config, bool resume, int? folds, int? fold)
+    public static TrainConfig? Applies(TrainConfig config, bool resume, int? folds, int? fold, string root)
     {
+        if (!resume && File.Exists(new CrossValidationFolder(root).Folds))
+            throw new CliException($"{root} holds a cross-validation; continue it with --resume {root} or choose another --out");
         if (resume)
         {
             bool isCrossValidation = config.Folds is not null && config.Fold is null;

@@ -101,7 +101,7 @@ internal static class TrainCommand
             if (resumeDir is null)
             {
                 var fresh = new RunFolder(parse.GetValue(outDir)?.FullName ?? Path.Combine("runs", $"{requested.Task.Name()}-{DateTime.Now:yyyyMMdd-HHmmss}"));
-                if (CrossValidationJob.Applies(requested, false, parse.GetValue(folds), parse.GetValue(fold)) is { } newCv)
+                if (CrossValidationJob.Applies(requested, false, parse.GetValue(folds), parse.GetValue(fold), fresh.Root) is { } newCv)
                     return CrossValidationJob.Run(newCv, fresh.Root, null, given, parse.GetValue(cache)?.FullName, parse.GetValue(fold), output);
                 return TrainJob.Run(requested, fresh, null, given, parse.GetValue(cache)?.FullName, output);
             }
@@ -114,7 +114,7 @@ internal static class TrainCommand
             if (parse.GetValue(cache) is { } c && saved.SyntheticData is { } cohort && TrainJob.SyntheticDir(saved, c.FullName) != cohort)
                 refused.Add($"--cache {c.FullName} (the run's cohort is {cohort})");
             var resumed = ResumeOptions.Apply(saved, requested, given, run.Config, refused);
-            if (CrossValidationJob.Applies(resumed.Config, true, parse.GetValue(folds), parse.GetValue(fold)) is { } cv)
+            if (CrossValidationJob.Applies(resumed.Config, true, parse.GetValue(folds), parse.GetValue(fold), run.Root) is { } cv)
                 return CrossValidationJob.Run(cv, run.Root, resumed, given, parse.GetValue(cache)?.FullName, parse.GetValue(fold), output);
             return TrainJob.Run(resumed.Config, run, resumed, given, parse.GetValue(cache)?.FullName, output);
         });

@@ -229,6 +229,20 @@ public class CrossValidationTests(TinyCohort cohort) : IClassFixture<TinyCohort>
         Assert.False(Directory.Exists(dir.File("cv")));
     }
 
+    [Fact]
+    public void ANewRunIsRefusedInACrossValidationFolder()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("folds.csv"), "subject,fold,label,stratum\n");
+        foreach (var options in new[] { "", "--folds 3" })
+        {
+            var (code, _, error) = CliRunner.Run(["train", .. options.Split(' ', StringSplitOptions.RemoveEmptyEntries), "--device", "cpu", "--out", dir.Path]);
+            Assert.Equal(2, code);
+            Assert.Contains($"holds a cross-validation; continue it with --resume {dir.Path}", error);
+        }
+        Assert.Equal([dir.File("folds.csv")], Directory.GetFileSystemEntries(dir.Path));
+    }
+
     private static List<string> Ids(string csv)
     {
         var table = CsvTable.Read(csv);
