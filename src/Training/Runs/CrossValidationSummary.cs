@@ -76,7 +76,9 @@ public sealed record CrossValidationSummary
             var split = SubjectSplit.Read(run.Splits);
             perFold.Add(new FoldResult(fold, split.Subjects(Split.Train).Count, split.Subjects(Split.Val).Count, split.Subjects(Split.Test).Count,
                 summary.TestScans, summary.EpochsRun, summary.BestEpoch, summary.BrainAgeCorrection, summary.BrainAgeCorrectionFittedOn, FlatMetrics(summary)));
-            foreach (var p in ReadSubjectPredictions(run.SubjectPredictions))
+            // The age head's raw output (full precision) through the fold's own age scale, where the CSV has it.
+            var scale = File.Exists(run.BestCheckpoint) ? RunCheckpoint.ReadCard(run.BestCheckpoint).AgeScale : null;
+            foreach (var p in ReadSubjectPredictions(run.SubjectPredictions, scale))
             {
                 if (!folds.Contains(p.Sample.SubjectId) || folds[p.Sample.SubjectId] != fold)
                     throw new DataFormatException(run.SubjectPredictions, 0, "subject", $"subject {p.Sample.SubjectId} is not in fold {fold} of {cv.Folds}");
@@ -147,12 +149,16 @@ public sealed record CrossValidationSummary
         return m;
     }
 
-    /// <summary>A run's predictions_subjects.csv read back: ids, labels, class probabilities, predicted age.</summary>
-    public static List<ScanPrediction> ReadSubjectPredictions(string path)
+    /// <summary>
+    /// A run's predictions_subjects.csv read back: ids, labels, class probabilities, predicted age (from the raw
+    /// output column age_output through <paramref name="ageScale"/> when both are there: predicted_age has 2 decimals).
+    /// </summary>
+    public static List<ScanPrediction> ReadSubjectPredictions(string path, AgeScale? ageScale = null)
     {
         var table = CsvTable.Read(path);
         int subject = table.Column("subject"), session = table.Column("session"), age = table.Column("age"), sex = table.Column("sex"),
             cdr = table.Column("cdr_class"), predicted = table.Column("predicted_age");
+        int output = Array.FindIndex(table.Header, h => h.Equals("age_output", StringComparison.OrdinalIgnoreCase));
         var probabilities = new List<int>();
         for (int k = 0; table.Header.Contains($"p{k}"); k++) probabilities.Add(table.Column($"p{k}"));
         var result = new List<ScanPrediction>(table.Rows.Count);
@@ -170,6 +176,7 @@ public sealed record CrossValidationSummary
             var sample = new RunSample("", row.Fields[subject].Trim(), row.Fields[session].Trim(), cdrClass, sexClass, Number(age, "age"));
             float[]? p = probabilities.Count == 0 ? null : probabilities.Select((c, k) => Number(c, $"p{k}")).ToArray();
             float years = Number(predicted, "predicted_age");
+            if (ageScale is not null && output >= 0 && Number(output, "age_output") is var raw && !float.IsNaN(raw)) years = ageScale.ToYears(raw);
             result.Add(new ScanPrediction(sample, p, float.IsNaN(years) ? null : years));
         }
         return result;
