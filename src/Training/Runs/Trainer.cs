@@ -16,7 +16,7 @@ public sealed class TrainingDivergedException(string message) : UserErrorExcepti
 /// (shuffled, augmented), evaluates the validation split, and writes the last checkpoint (weights,
 /// optimizer state, random state, history) and metrics.csv, atomically; the best checkpoint follows the
 /// lowest validation loss. At the end the best weights are evaluated on every split: test metrics and
-/// predictions, the brain-age correction fitted on the training split, summary.json and plots.
+/// predictions, the brain-age correction fitted on the validation split (out of sample), summary.json and plots.
 /// A run killed at any moment continues from its last checkpoint with <see cref="Resume"/>.
 /// </summary>
 public sealed class Trainer : IDisposable
@@ -198,10 +198,11 @@ public sealed class Trainer : IDisposable
             (test, testLoss) = Evaluator.Run(model, testLoader, testSamples, loss, ageScale, device);
         }
         var summary = RunReports.Summarise(config, state, device, train, val, test, valLoss, testLoss, wallSeconds, loss);
-        RunReports.WriteAll(run, summary, state.History, train, test.Count > 0 ? test : val, loss);
-        // The correction coefficients travel with the best weights, for predict.
+        // The correction coefficients travel with the best weights, for predict; summary.json comes last, so a
+        // run folder that has one is complete (cross-validation skips such folds on resume).
         if (File.Exists(run.BestCheckpoint))
             RunCheckpoint.Save(run.BestCheckpoint, model, null, state, Card(summary.BrainAgeCorrection));
+        RunReports.WriteAll(run, summary, state.History, val, test.Count > 0 ? test : val, loss);
         return summary;
     }
 
