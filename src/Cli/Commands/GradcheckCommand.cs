@@ -1,17 +1,22 @@
 using System.CommandLine;
 using ILGpuNet.Layers.Verification;
+using ILGpuNet.Tensors;
 
 namespace ILGpuNet.Cli.Commands;
 
-/// <summary><c>ilgpunet gradcheck</c>: every registered op check on the chosen device, as a table.</summary>
+/// <summary>
+/// <c>ilgpunet gradcheck</c>: every op's kernel variants, then every registered op check on every kernel family
+/// the device reaches (on the CPU accelerator: the CPU kernels, and the CUDA ones on GPU-shaped groups), as a
+/// table. Exits 1 when a check fails or, without --op, when a declared variant on a checked family ran in no check.
+/// </summary>
 internal static class GradcheckCommand
 {
     public static Command Create(TextWriter output)
     {
         var device = CommonOptions.Device();
         var op = new Option<string?>("--op") { Description = "Check only this op (as named in the table)" };
-        var seed = new Option<int>("--seed") { Description = "Seed of the random inputs", DefaultValueFactory = _ => 1234 };
-        var command = new Command("gradcheck", "Check every op's forward against its float64 reference and its backward against finite differences")
+        var seed = new Option<int>("--seed") { Description = "Base seed of the random inputs (each check derives its own from its name)", DefaultValueFactory = _ => OpChecks.DefaultSeed };
+        var command = new Command("gradcheck", "List every op's kernel variants; check each op's forward against its float64 reference and its backward against a float64 gradient, on every kernel family")
         {
             device, op, seed,
         };
@@ -21,18 +26,47 @@ internal static class GradcheckCommand
                     || c.Covers.Any(n => n.Equals(name, StringComparison.OrdinalIgnoreCase))))
                 throw new CliException($"no check for op '{name}'. Known ops: {string.Join(", ", OpChecks.All().Select(c => c.Name).Distinct())}");
             var dev = CommonOptions.Open(parse.GetValue(device)!);
-            output.WriteLine($"gradcheck on {dev}");
-            output.WriteLine($"{"op",-22} {"shape",-34} {"variant",-17} {"forward",10} {"backward",10}  result");
-            int failed = 0, total = 0;
-            foreach (var r in OpChecks.Run(dev, parse.GetValue(op), parse.GetValue(seed)))
-            {
-                total++;
-                if (!r.Passed) failed++;
-                output.WriteLine($"{r.Op,-22} {Clip(r.Shape, 34),-34} {r.Variant,-17} {Err(r.ForwardError),10} {Err(r.BackwardError),10}  {(r.Passed ? "pass" : "FAIL " + r.Failure)}");
-            }
-            output.WriteLine(failed == 0 ? $"all {total} checks passed" : $"{failed} of {total} checks FAILED");
+            string? only = parse.GetValue(op);
+            var checks = OpChecks.Select(only);
+            var devices = OpChecks.DevicesFor(dev);
+            var families = devices.Select(d => d.Family).ToList();
+            var declared = OpChecks.DeclaredVariants();
+            output.WriteLine($"gradcheck on {dev}: {string.Join(", ", devices.Select(d => $"{d.Family.Name()} kernels on {d}"))}");
+
+            output.WriteLine($"{"check",-60} {"variant",-14} {"forward",10} {"backward",10}  result");
+            var results = new List<CheckResult>();
+            int skipped = 0;
+            foreach (var check in checks)
+                foreach (var d in devices)
+                {
+                    if (!OpChecks.RunsOn(check, d))
+                    {
+                        skipped++;
+                        continue;
+                    }
+                    var r = OpChecks.Run(check, d, parse.GetValue(seed));
+                    results.Add(r);
+                    output.WriteLine($"{Clip(r.Case, 60),-60} {r.Variant,-14} {Err(r.ForwardError),10} {Err(r.BackwardError),10}  {(r.Passed ? "pass" : "FAIL " + r.Failure)}");
+                }
+
+            output.WriteLine();
+            output.WriteLine($"{"kernel variant",-34} {"family",-10} {"checks",6}  kernels");
+            foreach (var v in declared)
+                foreach (var (family, kernels) in v.Variants)
+                {
+                    int count = results.Count(r => r.Exercised.Contains((v.Op, family)));
+                    string ran = families.Contains(family) ? count.ToString() : "-";
+                    output.WriteLine($"{v.Op,-34} {family.Name(),-10} {ran,6}  {kernels}");
+                }
+
+            int failed = results.Count(r => !r.Passed);
+            var unexercised = only == null ? OpChecks.Unexercised(declared, results, families) : [];
+            output.WriteLine(failed == 0 ? $"all {results.Count} checks passed" : $"{failed} of {results.Count} checks FAILED");
+            if (skipped > 0)
+                output.WriteLine($"{skipped} checks above the emulated-GPU work limit ({OpChecks.EmulatedWorkLimit:N0}) ran on the CPU family only");
+            foreach (var v in unexercised) output.WriteLine($"NOT CHECKED: {v}");
             output.WriteLine(Training.Bench.CompileStats.Now());
-            return failed == 0 ? 0 : 1;
+            return failed == 0 && unexercised.Count == 0 ? 0 : 1;
         });
         return command;
     }

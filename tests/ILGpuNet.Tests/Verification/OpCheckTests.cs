@@ -1,25 +1,89 @@
+using System.Collections.Concurrent;
 using ILGpuNet.Layers.Verification;
 using ILGpuNet.Tensors;
 using Xunit.Abstractions;
 
 namespace ILGpuNet.Tests.Verification;
 
-/// <summary>Every registered op check (ilgpunet gradcheck's registry) passes on the CPU accelerator, both variants.</summary>
+/// <summary>
+/// The registry's checks, each run once per test process on each kernel family (the CUDA ones on the GPU-shaped CPU
+/// device) where it is small enough, by whichever test asks first: <see cref="OpCheckTests"/> asks in registry
+/// order and <see cref="KernelVariantCoverageTests"/> in reverse, so the two, run in parallel, meet in the middle.
+/// </summary>
+internal static class RegistryRuns
+{
+    public static readonly IReadOnlyList<OpCheck> Checks = OpChecks.All();
+
+    public static readonly IReadOnlyList<KernelFamily> Families = Enum.GetValues<KernelFamily>();
+
+    private static readonly ConcurrentDictionary<string, Lazy<CheckResult>> Results = new();
+
+    /// <summary>
+    /// Every (check, family) the registry runs on this machine, named as the tests show them. No device is opened:
+    /// <see cref="Device.Running"/> emulates every family but the CPU one.
+    /// </summary>
+    public static IEnumerable<(string Name, OpCheck Check, KernelFamily Family)> All() =>
+        from check in Checks
+        from family in Families
+        where OpChecks.RunsOn(check, Emulated(family))
+        select (Name(check, family), check, family);
+
+    public static string Name(OpCheck check, KernelFamily family) => $"{check.Case} on {OpChecks.VariantName(family, Emulated(family))}";
+
+    private static bool Emulated(KernelFamily family) => family != KernelFamily.Cpu;
+
+    public static CheckResult Result(OpCheck check, KernelFamily family) =>
+        Results.GetOrAdd(Name(check, family), _ => new Lazy<CheckResult>(() => OpChecks.Run(check, Device.Running(family)))).Value;
+}
+
+/// <summary>Every registered op check (ilgpunet gradcheck's registry) passes on every kernel family.</summary>
 public class OpCheckTests(ITestOutputHelper output)
 {
-    public static IEnumerable<object[]> CheckIndices() => OpChecks.All().Select((c, i) => new object[] { i, c.Name + " " + c.Shape });
+    public static TheoryData<string> Checks() => new(RegistryRuns.All().Select(c => c.Name));
 
     [Theory]
-    [MemberData(nameof(CheckIndices))]
-    public void CheckPasses(int index, string description)
+    [MemberData(nameof(Checks))]
+    public void CheckPasses(string check)
     {
-        var check = OpChecks.All()[index];
-        var devices = check.HasBarrierVariant ? new[] { Device.Cpu, Device.GpuShapedCpu } : new[] { Device.Cpu };
-        foreach (var device in devices)
-        {
-            var result = check.Run(device, seed: 1000 + index);
-            output.WriteLine($"{description} [{result.Variant}]: forward {result.ForwardError:E2}, backward {result.BackwardError:E2}");
-            Assert.True(result.Passed, $"{description} on {result.Variant}: forward {result.ForwardError:E2}, backward {result.BackwardError:E2} {result.Failure}");
-        }
+        var (_, found, family) = RegistryRuns.All().Single(c => c.Name == check);
+        var result = RegistryRuns.Result(found, family);
+        output.WriteLine($"{check}: forward {result.ForwardError:E2}, backward {result.BackwardError:E2}; variants: " +
+            string.Join(", ", result.Exercised.Select(v => $"{v.Op}/{v.Family.Name()}").Order()));
+        Assert.True(result.Passed, $"{check}: forward {result.ForwardError:E2}, backward {result.BackwardError:E2} {result.Failure}");
+    }
+
+    [Fact]
+    public void NearlyEveryCheckRunsOnEveryFamily()
+    {
+        var tooBig = RegistryRuns.Checks.Where(c => c.Work > OpChecks.EmulatedWorkLimit).Select(c => c.Case).ToList();
+        output.WriteLine("CPU family only: " + string.Join("; ", tooBig));
+        Assert.True(tooBig.Count <= RegistryRuns.Checks.Count / 20, $"{tooBig.Count} of {RegistryRuns.Checks.Count} checks are too big for the emulated GPU families");
+    }
+
+    [Fact]
+    public void SeedsFollowTheCheckNotItsPlace()
+    {
+        var first = RegistryRuns.Checks[0];
+        Assert.Equal(OpChecks.SeedOf(first), OpChecks.SeedOf(OpChecks.All().Single(c => c.Case == first.Case)));
+        Assert.NotEqual(OpChecks.SeedOf(first), OpChecks.SeedOf(first, seed: 1));
+        Assert.Equal(RegistryRuns.Checks.Count, RegistryRuns.Checks.Select(c => OpChecks.SeedOf(c)).Distinct().Count());
+    }
+}
+
+/// <summary>Every kernel variant an op declares runs, on its family, in at least one registry check.</summary>
+public class KernelVariantCoverageTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void EveryDeclaredVariantIsExercisedByARegistryCheck()
+    {
+        var declared = OpChecks.DeclaredVariants();
+        var results = RegistryRuns.All().Reverse().Select(c => RegistryRuns.Result(c.Check, c.Family)).ToList();
+        foreach (var v in declared)
+            foreach (var (family, kernels) in v.Variants)
+                output.WriteLine($"{v.Op} on {family.Name()} ({kernels}): {results.Count(r => r.Exercised.Contains((v.Op, family)))} checks");
+        var families = OpChecks.DevicesFor(Device.Cpu).Select(d => d.Family);
+        var missing = OpChecks.Unexercised(declared, results, families);
+        Assert.True(missing.Count == 0, "declared kernel variants that no registry check runs on their family (add a check that reaches them):\n"
+            + string.Join("\n", missing));
     }
 }
