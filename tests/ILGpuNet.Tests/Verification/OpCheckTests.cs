@@ -86,4 +86,32 @@ public class KernelVariantCoverageTests(ITestOutputHelper output)
         Assert.True(missing.Count == 0, "declared kernel variants that no registry check runs on their family (add a check that reaches them):\n"
             + string.Join("\n", missing));
     }
+
+    /// <summary>The machinery behind the test above, on a variant declared here: a run records the variants its op picked.</summary>
+    [Fact]
+    public void ARunRecordsThePickedVariantsAndUnexercisedNamesTheOthers()
+    {
+        var cpu = OpChecks.Run(new PickingCheck(), Device.Cpu);
+        Assert.True(cpu.Passed);
+        Assert.Equal([(PickingCheck.Variants.Op, KernelFamily.Cpu)], cpu.Exercised);
+        var missing = OpChecks.Unexercised([PickingCheck.Variants], [cpu], [KernelFamily.Cpu, KernelFamily.CudaSimt]);
+        Assert.Equal(["test.picking on cuda-simt (simt kernels)"], missing);
+        Assert.Empty(OpChecks.Unexercised([PickingCheck.Variants], [cpu], [KernelFamily.Cpu]));
+    }
+
+    /// <summary>A check whose "op" only picks its kernels by the device's family.</summary>
+    private sealed class PickingCheck : OpCheck
+    {
+        public static readonly KernelVariants<string> Variants = new("test.picking",
+            (KernelFamily.Cpu, "cpu kernels", "cpu"), (KernelFamily.CudaSimt, "simt kernels", "simt"));
+
+        public override string Name => "picking";
+
+        public override string Shape => "[1]";
+
+        public override long Work => 1;
+
+        public override CheckResult Run(Device device, int seed) =>
+            new(Name, Shape, OpChecks.VariantOf(device), 0, double.NaN, Variants.For(device) == (device.Family == KernelFamily.Cpu ? "cpu" : "simt"));
+    }
 }
