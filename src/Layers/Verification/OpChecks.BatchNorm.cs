@@ -30,6 +30,11 @@ public static partial class OpChecks
         // sigmoid as y / z from the forward's output, must take its limit 1/2 there (training and evaluation).
         yield return BatchNormCheck([2, 3, 2, 3, 4], training: true, silu: true, zeroChannel: 1);
         yield return BatchNormCheck([1, 3, 3, 5, 7], training: false, silu: true, zeroChannel: 2);
+        // Gamma and beta constants: evaluation then needs no sums (dx = gamma * invstd * g, coefficients only), and
+        // training must leave them without a gradient.
+        yield return BatchNormCheck([2, 3, 2, 3, 4], training: false, constantAffine: true);
+        yield return BatchNormCheck([1, 3, 3, 5, 7], training: false, silu: true, constantAffine: true);
+        yield return BatchNormCheck([2, 4, 3, 3, 4], training: true, silu: true, constantAffine: true);
         // The running-statistics update against float64.
         yield return new BatchNormRunningStatsCheck([2, 3, 2, 3, 4]);
         yield return new BatchNormRunningStatsCheck([1, 4, 3, 5, 7]);
@@ -37,13 +42,14 @@ public static partial class OpChecks
 
     /// <summary>
     /// GradCheck of Ops.BatchNorm3d: inputs x (mean 1.5, std 2), weight, bias, then running mean and
-    /// variance as constants, then the residual when fused. Gradients flow to x, weight, bias (and residual).
+    /// variance as constants, then the residual when fused. Gradients flow to x, weight, bias (unless
+    /// <paramref name="constantAffine"/>) and the residual; <paramref name="zeroChannel"/> has gamma = beta = 0.
     /// </summary>
     private static GradCheck BatchNormCheck(int[] shape, bool training, bool silu = false, bool residual = false, float[]? branch = null,
-        int zeroChannel = -1)
+        int zeroChannel = -1, bool constantAffine = false)
     {
         int n = shape[0], c = shape[1], s = (int)(Tensor.NumberOf(shape) / ((long)n * c));
-        var affine = new CheckInput([c], (r, i) => i == zeroChannel ? 0 : CheckInput.Gaussian(r));
+        var affine = new CheckInput([c], (r, i) => i == zeroChannel ? 0 : CheckInput.Gaussian(r), Differentiable: !constantAffine);
         var inputs = new List<CheckInput>
         {
             new(shape, r => 1.5 + 2 * CheckInput.Gaussian(r)),
@@ -62,7 +68,7 @@ public static partial class OpChecks
                 residual ? x[5] : null, branchValues))
         {
             Details = (training ? "train" : "eval") + (branch != null ? " branch " + string.Join(",", branch.Select(v => v.ToString(CultureInfo.InvariantCulture))) : "")
-                + (zeroChannel >= 0 ? $" gamma=beta=0 on channel {zeroChannel}" : ""),
+                + (zeroChannel >= 0 ? $" gamma=beta=0 on channel {zeroChannel}" : "") + (constantAffine ? " gamma,beta const" : ""),
             CoveredOps = [name, "BatchNorm3d"],
         };
     }
