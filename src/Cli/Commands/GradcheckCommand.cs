@@ -31,7 +31,7 @@ internal static class GradcheckCommand
             var devices = OpChecks.DevicesFor(dev);
             var families = devices.Select(d => d.Family).ToList();
             var declared = OpChecks.DeclaredVariants();
-            output.WriteLine($"gradcheck on {dev}: {string.Join(", ", devices.Select(d => $"{d.Family.Name()} kernels on {d}"))}");
+            output.WriteLine($"gradcheck on {dev}, kernel families {string.Join(", ", devices.Select(OpChecks.VariantOf))} (@cpu: emulated on the CPU accelerator)");
 
             output.WriteLine($"{"check",-60} {"variant",-14} {"forward",10} {"backward",10}  result");
             var results = new List<CheckResult>();
@@ -51,6 +51,7 @@ internal static class GradcheckCommand
 
             output.WriteLine();
             output.WriteLine($"{"kernel variant",-34} {"family",-10} {"checks",6}  kernels");
+            if (declared.Count == 0) output.WriteLine("(no op declares kernel variants)");
             foreach (var v in declared)
                 foreach (var (family, kernels) in v.Variants)
                 {
