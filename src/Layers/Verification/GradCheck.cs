@@ -128,9 +128,10 @@ public sealed class GradCheck(
                     backward = Worst(backward, e);
                 }
             }
-            bool passed = forward <= forwardTolerance && (!anyGrad || backward <= backwardTolerance);
+            double forwardAllowed = OpChecks.Tolerance(forwardTolerance, device), backwardAllowed = OpChecks.Tolerance(backwardTolerance, device);
+            bool passed = forward <= forwardAllowed && (!anyGrad || backward <= backwardAllowed);
             return new CheckResult(Name, Shape, OpChecks.VariantOf(device), forward, anyGrad ? backward : double.NaN, passed,
-                passed ? null : $"tolerances: forward {forwardTolerance:G2}, backward {backwardTolerance:G2}");
+                passed ? null : $"tolerances: forward {forwardAllowed:G2}, backward {backwardAllowed:G2}");
         }
         finally
         {

@@ -39,8 +39,8 @@ public static partial class OpChecks
     }
 
     /// <summary>
-    /// The devices that run every kernel family reachable from <paramref name="device"/>: on the CPU accelerator each
-    /// family, the CUDA ones on <see cref="Device.GpuShapedCpu"/> (<see cref="Device.Running"/>); on a GPU the GPU itself.
+    /// The devices that run every kernel family reachable from <paramref name="device"/>: on the CPU accelerator one per
+    /// family (<see cref="Device.Running"/>: the CPU kernels, the CUDA ones on GPU-shaped groups), on a GPU the GPU itself.
     /// </summary>
     public static IReadOnlyList<Device> DevicesFor(Device device) =>
         device.IsCpu ? Enum.GetValues<KernelFamily>().Select(Device.Running).Distinct().ToList() : [device];
@@ -48,8 +48,8 @@ public static partial class OpChecks
     /// <summary>Whether <paramref name="device"/> emulates a GPU family on the CPU accelerator (slow barriers).</summary>
     public static bool Emulates(Device device) => device.IsCpu && device.Family != KernelFamily.Cpu;
 
-    /// <summary>The kernel family a device runs, marked "@cpu" where the CPU accelerator stands in for a GPU: "cuda-simt@cpu".</summary>
-    public static string VariantOf(Device device) => VariantName(device.Family, Emulates(device));
+    /// <summary>The family a device runs first (its own, or tensor cores before CUDA cores), marked "@cpu" where the CPU accelerator stands in for a GPU.</summary>
+    public static string VariantOf(Device device) => VariantName(device.Families[0], Emulates(device));
 
     /// <summary>As <see cref="VariantOf"/>, without opening a device.</summary>
     public static string VariantName(KernelFamily family, bool emulated) => family.Name() + (emulated ? "@cpu" : "");
@@ -59,6 +59,32 @@ public static partial class OpChecks
 
     /// <summary>As <see cref="RunsOn(OpCheck, Device)"/>, without opening a device.</summary>
     public static bool RunsOn(OpCheck check, bool emulated) => !emulated || check.Work <= EmulatedWorkLimit;
+
+    /// <summary>
+    /// Whether a device runs only its own family (every op has kernels of it) rather than preferring another first and
+    /// falling back to its own for ops without that one (tensor cores, then CUDA cores).
+    /// </summary>
+    public static bool RunsOnlyItsOwnFamily(Device device) => device.Families.Count == 1;
+
+    /// <summary>
+    /// Whether a check run on a device that prefers <paramref name="family"/> but falls back to another would reach a kernel
+    /// of that family: when an op it ran elsewhere (<paramref name="ranElsewhere"/>) declares kernels of it. Otherwise
+    /// that run would only repeat the fallback family's.
+    /// </summary>
+    public static bool Reaches(IEnumerable<CheckResult> ranElsewhere, KernelFamily family, IEnumerable<IKernelVariants> declared)
+    {
+        var ops = declared.Where(v => v.Variants.Any(x => x.Family == family)).Select(v => v.Op).ToHashSet();
+        return ranElsewhere.SelectMany(r => r.Exercised).Any(e => ops.Contains(e.Op));
+    }
+
+    /// <summary>
+    /// The tolerance of a check on <paramref name="device"/>: <paramref name="fp32"/> where it multiplies in FP32, at least
+    /// <see cref="Tf32Tolerance"/> where its tensor-core kernels round their inputs to TF32 (10-bit mantissa).
+    /// </summary>
+    public static double Tolerance(double fp32, Device device) => device.EffectivePrecision == Precision.Tf32 ? Math.Max(fp32, Tf32Tolerance) : fp32;
+
+    /// <summary>Relative error allowed at TF32, as the tensor-core kernels' own tests allow.</summary>
+    public const double Tf32Tolerance = 3e-3;
 
     /// <summary>A check's seed: from its name (so adding or reordering checks changes no other check's inputs) and the base seed.</summary>
     public static int SeedOf(OpCheck check, int seed = DefaultSeed)
@@ -82,15 +108,25 @@ public static partial class OpChecks
 
     /// <summary>
     /// Runs the checks (filtered by op name when <paramref name="op"/> is given) on every kernel family reachable from
-    /// the device (<see cref="DevicesFor"/>), each where it is small enough (<see cref="RunsOn"/>).
+    /// the device (<see cref="DevicesFor"/>), each where it is small enough (<see cref="RunsOn(OpCheck, Device)"/>); on a
+    /// device that prefers a family before its own (tensor cores), only the checks that reach a kernel of it (<see cref="Reaches"/>).
     /// </summary>
     public static IEnumerable<CheckResult> Run(Device device, string? op = null, int seed = DefaultSeed)
     {
         var devices = DevicesFor(device);
+        var declared = DeclaredVariants();
         foreach (var check in Select(op))
-            foreach (var d in devices)
-                if (RunsOn(check, d))
+        {
+            var results = new List<CheckResult>();
+            foreach (var d in devices.Where(RunsOnlyItsOwnFamily).Where(d => RunsOn(check, d)))
+            {
+                results.Add(Run(check, d, seed));
+                yield return results[^1];
+            }
+            foreach (var d in devices.Where(d => !RunsOnlyItsOwnFamily(d)).Where(d => RunsOn(check, d)))
+                if (Reaches(results, d.Families[0], declared))
                     yield return Run(check, d, seed);
+        }
     }
 
     /// <summary>One check on one device, with the kernel variants it exercised; an exception is a failed result.</summary>

@@ -6,25 +6,27 @@ using Xunit.Abstractions;
 namespace ILGpuNet.Tests.Verification;
 
 /// <summary>
-/// The registry's checks, each run once per test process on each kernel family (the CUDA ones on the GPU-shaped CPU
-/// device) where it is small enough, by whichever test asks first: <see cref="OpCheckTests"/> asks in registry
+/// The registry's checks, each run once per test process on each kernel family (the CUDA ones on GPU-shaped CPU
+/// devices) where it is small enough, by whichever test asks first: <see cref="OpCheckTests"/> asks in registry
 /// order and <see cref="KernelVariantCoverageTests"/> in reverse, so the two, run in parallel, meet in the middle.
 /// </summary>
 internal static class RegistryRuns
 {
     public static readonly IReadOnlyList<OpCheck> Checks = OpChecks.All();
 
-    public static readonly IReadOnlyList<KernelFamily> Families = Enum.GetValues<KernelFamily>();
+    /// <summary>The families whose device runs every op with them alone (the CPU kernels, CUDA cores): every check runs there.</summary>
+    public static readonly IReadOnlyList<KernelFamily> OwnFamilies =
+        Enum.GetValues<KernelFamily>().Where(f => OpChecks.RunsOnlyItsOwnFamily(Device.Running(f))).ToList();
+
+    /// <summary>The families a device prefers before falling back to its own (tensor cores): checks run there where they reach them.</summary>
+    public static readonly IReadOnlyList<KernelFamily> PreferredFamilies = Enum.GetValues<KernelFamily>().Except(OwnFamilies).ToList();
 
     private static readonly ConcurrentDictionary<string, Lazy<CheckResult>> Results = new();
 
-    /// <summary>
-    /// Every (check, family) the registry runs on this machine, named as the tests show them. No device is opened:
-    /// <see cref="Device.Running"/> emulates every family but the CPU one.
-    /// </summary>
+    /// <summary>Every (check, family) of <see cref="OwnFamilies"/> the registry runs on this machine, named as the tests show them.</summary>
     public static IEnumerable<(string Name, OpCheck Check, KernelFamily Family)> All() =>
         from check in Checks
-        from family in Families
+        from family in OwnFamilies
         where OpChecks.RunsOn(check, Emulated(family))
         select (Name(check, family), check, family);
 
@@ -34,6 +36,17 @@ internal static class RegistryRuns
 
     public static CheckResult Result(OpCheck check, KernelFamily family) =>
         Results.GetOrAdd(Name(check, family), _ => new Lazy<CheckResult>(() => OpChecks.Run(check, Device.Running(family)))).Value;
+
+    /// <summary>The results of the checks that reach a kernel of a preferred <paramref name="family"/>, run on its device.</summary>
+    public static IEnumerable<CheckResult> Reaching(KernelFamily family)
+    {
+        var declared = OpChecks.DeclaredVariants();
+        return from check in Checks
+               where OpChecks.RunsOn(check, Emulated(family))
+               let own = OwnFamilies.Where(f => OpChecks.RunsOn(check, Emulated(f))).Select(f => Result(check, f)).ToList()
+               where OpChecks.Reaches(own, family, declared)
+               select Result(check, family);
+    }
 }
 
 /// <summary>Every registered op check (ilgpunet gradcheck's registry) passes on every kernel family.</summary>
@@ -50,6 +63,20 @@ public class OpCheckTests(ITestOutputHelper output)
         output.WriteLine($"{check}: forward {result.ForwardError:E2}, backward {result.BackwardError:E2}; variants: " +
             string.Join(", ", result.Exercised.Select(v => $"{v.Op}/{v.Family.Name()}").Order()));
         Assert.True(result.Passed, $"{check}: forward {result.ForwardError:E2}, backward {result.BackwardError:E2} {result.Failure}");
+    }
+
+    public static TheoryData<string> PreferredFamilies() => new(RegistryRuns.PreferredFamilies.Select(f => f.Name()));
+
+    /// <summary>On a device that prefers a family (tensor cores) and falls back to its own, every check that reaches it passes.</summary>
+    [Theory]
+    [MemberData(nameof(PreferredFamilies))]
+    public void ChecksThatReachAPreferredFamilyPassOnIt(string family)
+    {
+        var results = RegistryRuns.Reaching(RegistryRuns.PreferredFamilies.Single(f => f.Name() == family)).ToList();
+        foreach (var r in results) output.WriteLine($"{r.Case} on {r.Variant}: forward {r.ForwardError:E2}, backward {r.BackwardError:E2}");
+        if (results.Count == 0) output.WriteLine($"no op that a check reaches declares {family} kernels");
+        var failed = results.Where(r => !r.Passed).Select(r => $"{r.Case} on {r.Variant}: {r.Failure}").ToList();
+        Assert.True(failed.Count == 0, string.Join("\n", failed));
     }
 
     [Fact]
@@ -77,12 +104,12 @@ public class KernelVariantCoverageTests(ITestOutputHelper output)
     public void EveryDeclaredVariantIsExercisedByARegistryCheck()
     {
         var declared = OpChecks.DeclaredVariants();
-        var results = RegistryRuns.All().Reverse().Select(c => RegistryRuns.Result(c.Check, c.Family)).ToList();
+        var results = RegistryRuns.All().Reverse().Select(c => RegistryRuns.Result(c.Check, c.Family))
+            .Concat(RegistryRuns.PreferredFamilies.SelectMany(RegistryRuns.Reaching)).ToList();
         foreach (var v in declared)
             foreach (var (family, kernels) in v.Variants)
                 output.WriteLine($"{v.Op} on {family.Name()} ({kernels}): {results.Count(r => r.Exercised.Contains((v.Op, family)))} checks");
-        var families = OpChecks.DevicesFor(Device.Cpu).Select(d => d.Family);
-        var missing = OpChecks.Unexercised(declared, results, families);
+        var missing = OpChecks.Unexercised(declared, results, Enum.GetValues<KernelFamily>());
         Assert.True(missing.Count == 0, "declared kernel variants that no registry check runs on their family (add a check that reaches them):\n"
             + string.Join("\n", missing));
     }
