@@ -40,6 +40,7 @@ public static class CliApp
         root.Subcommands.Add(TrainCommand.Create(output));
         root.Subcommands.Add(EvaluateCommand.Create(output));
         root.Subcommands.Add(PredictCommand.Create(output));
+        root.Subcommands.Add(ExplainCommand.Create(output));
         root.Subcommands.Add(BenchCommand.Create(output));
         return root;
     }
