@@ -27,13 +27,15 @@ public static class Prediction
         return dataset.Samples.Select(RunSample.Of).ToList();
     }
 
-    public static List<ScanPrediction> Run(string checkpoint, IReadOnlyList<RunSample> samples, Device device, int batchSize, int workers)
+    /// <summary>Predictions in sample order; what each volume turned out to be goes to <paramref name="report"/> when given.</summary>
+    public static List<ScanPrediction> Run(string checkpoint, IReadOnlyList<RunSample> samples, Device device, int batchSize, int workers,
+        DatasetReport? report = null)
     {
         if (samples.Count == 0) throw new UserErrorException("nothing to predict: give volume files or --data");
         var card = RunCheckpoint.ReadCard(checkpoint);
         using var model = RunModels.Create(card.Config, device, new RandomSource(card.Config.Seed));
         RunCheckpoint.Load(checkpoint, model, null);
-        using var loader = RunData.EvaluationLoader(samples, new NiftiVolumeSource(RunModels.ConformGrid(card.Config)),
+        using var loader = RunData.EvaluationLoader(samples, new NiftiVolumeSource(RunModels.ConformGrid(card.Config), report),
             VolumePreprocessing.Parse(card.Preprocessing), batchSize, workers);
         return Evaluator.Run(model, loader, samples, null, card.AgeScale, device).Predictions;
     }
