@@ -37,13 +37,14 @@ internal static class ExplainCommand
         var seed = new Option<int>("--seed") { Description = "smoothgrad: noise seed", DefaultValueFactory = _ => 1 };
         var mean = new Option<bool>("--mean") { Description = "Also the mean map over all volumes on the template grid (MNI152 2 mm), each map scaled to sum 1" };
         var regions = new Option<DirectoryInfo?>("--regions") { Description = "Masks (brain.nii.gz + regions, e.g. a synthetic cohort's planted_regions/): each map's share of mass per region -> regions.csv" };
+        var union = new Option<string?>("--union") { Description = "With --regions: the regions whose union is reported, comma-separated (default: hippocampi,ventricles where present, else all)" };
         var noFigures = new Option<bool>("--no-figures") { Description = "No PNG per volume (the mean's is still drawn)" };
         var outDir = new Option<DirectoryInfo>("--out") { Description = "Folder for the maps (NAME_METHOD.nii.gz, .png)", Required = true };
         var batch = new Option<int>("--batch-size") { Description = "Volumes (or noisy copies) per forward and backward pass", DefaultValueFactory = _ => 2 };
         var device = CommonOptions.Device();
         var command = new Command("explain", "Saliency maps (gradient, SmoothGrad, Grad-CAM) of a checkpoint, in each volume's own space")
         {
-            checkpoint, files, data, csv, run, split, group, method, target, cls, samples, noise, seed, mean, regions, noFigures, outDir, batch, device,
+            checkpoint, files, data, csv, run, split, group, method, target, cls, samples, noise, seed, mean, regions, union, noFigures, outDir, batch, device,
         };
         command.SetAction(parse =>
         {
@@ -76,6 +77,7 @@ internal static class ExplainCommand
             {
                 Checkpoint = ckpt, Files = volumes, OutputDirectory = parse.GetValue(outDir)!.FullName, Options = options,
                 Mean = parse.GetValue(mean), Regions = parse.GetValue(regions)?.FullName, NoFigures = parse.GetValue(noFigures),
+                Union = parse.GetValue(union)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             };
             var dev = CommonOptions.Open(parse.GetValue(device)!);
             output.WriteLine($"explain: {volumes.Count} volume(s) with {Path.GetFileName(ckpt)} (task {card.Config.Task.Name()}, input {card.Preprocessing}), {Explainer.Describe(options)} on {dev}");

@@ -23,6 +23,9 @@ public sealed record ExplainRequest
     /// <summary>A folder of masks (brain.nii.gz and regions, e.g. a synthetic cohort's planted_regions/) on the volumes' grid: each map's share of mass per region.</summary>
     public string? Regions { get; init; }
 
+    /// <summary>Regions whose union is reported too (default: see <see cref="RegionMasks.Load"/>).</summary>
+    public IReadOnlyList<string>? Union { get; init; }
+
     /// <summary>Leave out the per-volume figures (many volumes with --mean).</summary>
     public bool NoFigures { get; init; }
 }
@@ -50,7 +53,7 @@ public static class Explainer
         var card = RunCheckpoint.ReadCard(request.Checkpoint);
         var modelConfig = RunModels.ModelConfig(card.Config);
         if (Saliency.TargetProblem(modelConfig, request.Options) is { } target) throw new UserErrorException($"{request.Checkpoint}: {target}");
-        var regions = request.Regions is null ? null : RegionMasks.Load(request.Regions);
+        var regions = request.Regions is null ? null : RegionMasks.Load(request.Regions, request.Union);
         using var model = RunModels.Create(card.Config, device, new RandomSource(card.Config.Seed));
         RunCheckpoint.Load(request.Checkpoint, model, null);
         var preprocessing = VolumePreprocessing.Parse(card.Preprocessing);

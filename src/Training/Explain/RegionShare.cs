@@ -1,4 +1,5 @@
 using ILGpuNet.Training.Data.Nifti;
+using ILGpuNet.Training.Data.Synthetic;
 
 namespace ILGpuNet.Training.Explain;
 
@@ -40,11 +41,13 @@ public readonly record struct RegionShare(string Region, double MassShare, doubl
 
 /// <summary>
 /// Masks read from a folder of NIfTI files (<c>synth</c> writes <c>planted_regions/</c>): <c>brain.nii.gz</c> and one
-/// file per region; the union of every region is reported too when there are several.
+/// file per region, plus the union of several regions (named by its parts joined with '+'): the ones asked for, else
+/// the hippocampi and ventricles where the folder has them (the regions of the synthetic cohort's dementia effect),
+/// else every region.
 /// </summary>
 public sealed class RegionMasks
 {
-    public const string BrainName = "brain", UnionName = "all regions";
+    public const string BrainName = "brain";
 
     private RegionMasks(NiftiVolume brain, IReadOnlyList<(string Name, float[] Mask)> regions)
     {
@@ -54,31 +57,37 @@ public sealed class RegionMasks
 
     public NiftiVolume Brain { get; }
 
-    /// <summary>Every region by name (file name without extension), then their union when there are several.</summary>
+    /// <summary>Every region by name (file name without extension), then the union when it has more than one part.</summary>
     public IReadOnlyList<(string Name, float[] Mask)> Regions { get; }
 
-    public static RegionMasks Load(string directory, IReadOnlyCollection<string>? only = null)
+    public static RegionMasks Load(string directory, IReadOnlyList<string>? union = null)
     {
         string brainPath = Path.Combine(directory, BrainName + ".nii.gz");
         if (!File.Exists(brainPath)) throw new NiftiException(brainPath, "no brain mask: --regions needs a folder with brain.nii.gz and one mask per region (synth writes planted_regions/)");
         var brain = NiftiReader.Read(brainPath);
-        var regions = new List<(string, float[])>();
+        var regions = new List<(string Name, float[] Mask)>();
         foreach (var file in Directory.GetFiles(directory, "*.nii.gz").Order(StringComparer.Ordinal))
         {
             string name = Path.GetFileName(file)[..^".nii.gz".Length];
-            if (name == BrainName || (only is not null && !only.Contains(name))) continue;
+            if (name == BrainName) continue;
             var mask = NiftiReader.Read(file);
             if (mask.Nx != brain.Nx || mask.Ny != brain.Ny || mask.Nz != brain.Nz)
                 throw new NiftiException(file, $"shape {mask.Nx}x{mask.Ny}x{mask.Nz} differs from the brain mask's {brain.Nx}x{brain.Ny}x{brain.Nz}");
             regions.Add((name, mask.Data));
         }
         if (regions.Count == 0) throw new NiftiException(directory, "no region masks beside brain.nii.gz");
-        if (regions.Count > 1)
+        var names = regions.Select(r => r.Name).ToList();
+        var parts = union is { Count: > 0 } ? union
+            : PlantedRegions.DementiaRegions.All(names.Contains) ? PlantedRegions.DementiaRegions
+            : names;
+        foreach (var part in parts)
+            if (!names.Contains(part)) throw new NiftiException(directory, $"no mask {part}.nii.gz for the union (masks: {string.Join(", ", names)})");
+        if (parts.Count > 1)
         {
-            var union = new float[brain.VolumeVoxels];
-            foreach (var (_, mask) in regions)
-                for (int i = 0; i < union.Length; i++) if (mask[i] > 0.5f) union[i] = 1;
-            regions.Add((UnionName, union));
+            var combined = new float[brain.VolumeVoxels];
+            foreach (var (_, mask) in regions.Where(r => parts.Contains(r.Name)))
+                for (int i = 0; i < combined.Length; i++) if (mask[i] > 0.5f) combined[i] = 1;
+            regions.Add((string.Join("+", parts), combined));
         }
         return new RegionMasks(brain, regions);
     }
