@@ -58,7 +58,7 @@ public sealed record SaliencyOptions
     /// <summary>Seed of the SmoothGrad noise: the same seed gives the same map.</summary>
     public int Seed { get; init; } = 1;
 
-    /// <summary>Empty when the options are usable, else what is wrong.</summary>
+    /// <summary>Null when the options are usable, else what is wrong (one line, naming the option).</summary>
     public string? Problem()
     {
         if (Class < 0) return $"--class must be at least 0, got {Class}";
