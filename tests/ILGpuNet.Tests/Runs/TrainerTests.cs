@@ -62,7 +62,7 @@ public class TrainerTests(TinyCohort cohort) : IClassFixture<TinyCohort>
         var config = Tiny(TrainTask.BrainAge);
         var summary = Train(config, dir.Path);
         var run = new RunFolder(dir.Path);
-        foreach (var file in new[] { run.Splits, run.Metrics, run.BestCheckpoint, run.LastCheckpoint, run.Predictions, run.SubjectPredictions, run.Summary })
+        foreach (var file in new[] { run.Splits, run.Metrics, run.BestCheckpoint, run.LastCheckpoint, run.Predictions, run.SubjectPredictions, run.Summary, run.DatasetReport })
             Assert.True(File.Exists(file), $"{file} is missing");
         foreach (var plot in new[] { "loss.png", "val_metrics.png", "roc.png", "age_predicted_vs_true.png", "gap_vs_age.png" })
             Assert.True(new FileInfo(run.Plot(plot)).Length > 1000, $"plot {plot} is missing or empty");
