@@ -210,36 +210,58 @@ public static partial class Ops
         return new KernelConfig(new Index3D(tiles, s.Groups, 1), new Index3D(Conv3dKernels.TiledGroupSize, 1, 1));
     }
 
-    /// <summary>Shared-memory tiled kernels (CUDA cores), padding handled by the tile loads.</summary>
-    private sealed class CudaSimtConv3d : IConv3dKernels
+    /// <summary>
+    /// The tiled kernels of the CUDA families (padding handled by the tile loads), one launch each: the forward (also the
+    /// input gradient, as the forward of the dilated dY) and the weight gradient, split over the voxels into partial sums
+    /// whose last split per tile adds them into dw. The families differ only in the kernels they launch.
+    /// </summary>
+    private abstract class TiledConv3d : IConv3dKernels
     {
+        protected abstract Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dShape, int> ForwardKernel(Device device);
+
+        protected abstract Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, Conv3dShape, int> WeightGradKernel(Device device);
+
         public Tensor? Forward(Tensor x, Tensor weight, Tensor? bias, Tensor y, Conv3dShape s)
         {
-            ForwardUnpadded(x.Device, x.View, weight.View, y.View, s, bias);
+            Launch(x.Device, x.View, weight.View, y.View, s, bias);
             return null;
         }
 
         public void ForwardUnpadded(Device device, ArrayView<float> x, ArrayView<float> weight, ArrayView<float> y, Conv3dShape s) =>
-            ForwardUnpadded(device, x, weight, y, s, null);
+            Launch(device, x, weight, y, s, null);
 
-        private static void ForwardUnpadded(Device device, ArrayView<float> x, ArrayView<float> weight, ArrayView<float> y, Conv3dShape s, Tensor? bias)
-        {
-            var config = TiledForwardConfig(s);
-            device.Launch(Conv3dKernels.ForwardCuda, TiledTwoGroupsPerSm, config, x, weight, bias?.View ?? weight, y, s, bias != null ? 1 : 0);
-        }
+        private void Launch(Device device, ArrayView<float> x, ArrayView<float> weight, ArrayView<float> y, Conv3dShape s, Tensor? bias) =>
+            device.Launch(ForwardKernel(device), TiledTwoGroupsPerSm, TiledForwardConfig(s), x, weight, bias?.View ?? weight, y, s, bias != null ? 1 : 0);
 
-        /// <summary>
-        /// Split over the voxels into partial sums (about four groups per multiprocessor); the last split of each tile
-        /// to finish adds them into dw: one launch either way. 1x1x1 convolutions take the same kernel.
-        /// </summary>
+        /// <summary>1x1x1 convolutions take the same kernel.</summary>
         public void WeightGrad(Tensor x, Tensor? xp, Tensor dy, Tensor dw, Conv3dShape s, bool pointwise)
         {
             var device = dy.Device;
             var (config, splits, wLen) = WeightGradLaunch(device, s);
             using var partials = splits > 1 ? Tensor.Empty(device, (long)splits * wLen) : null;
-            device.Launch(Conv3dKernels.WeightGradCuda, TiledTwoGroupsPerSm, config, x.View, dy.View, (partials ?? dw).View, dw.View,
+            device.Launch(WeightGradKernel(device), TiledTwoGroupsPerSm, config, x.View, dy.View, (partials ?? dw).View, dw.View,
                 device.Arrivals, s, splits);
         }
+    }
+
+    /// <summary>CUDA cores: 8 x 8 FP32 outer products per thread.</summary>
+    private sealed class CudaSimtConv3d : TiledConv3d
+    {
+        protected override Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dShape, int> ForwardKernel(Device device) =>
+            Conv3dKernels.ForwardCuda;
+
+        protected override Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, Conv3dShape, int> WeightGradKernel(Device device) =>
+            Conv3dKernels.WeightGradCuda;
+    }
+
+    /// <summary>Tensor cores: the CUDA-core kernels' tiles and gather, each warp's 64 x 32 part in TF32 or 3xTF32 by the device's precision.</summary>
+    private sealed class CudaTensorCoreConv3d : TiledConv3d
+    {
+        protected override Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dShape, int> ForwardKernel(Device device) =>
+            device.EffectivePrecision == Precision.Tf32x3 ? Conv3dKernels.ForwardTensorCore<Tf32x3Mma> : Conv3dKernels.ForwardTensorCore<Tf32Mma>;
+
+        protected override Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, Conv3dShape, int> WeightGradKernel(Device device) =>
+            device.EffectivePrecision == Precision.Tf32x3 ? Conv3dKernels.WeightGradTensorCore<Tf32x3Mma> : Conv3dKernels.WeightGradTensorCore<Tf32Mma>;
     }
 
     /// <summary>
@@ -254,45 +276,6 @@ public static partial class Ops
         int splits = Math.Clamp(device.Accelerator.NumMultiprocessors * 4 / (tiles * s.Groups), 1, Math.Max(1, voxels / 64));
         if ((long)tiles * s.Groups > Device.TileArrivalCounters) splits = 1;
         return (new KernelConfig(new Index3D(tiles, splits, s.Groups), new Index3D(Conv3dKernels.TiledGroupSize, 1, 1)), splits, s.Cout * kdim);
-    }
-
-    /// <summary>
-    /// The CUDA-core kernels' tiles and gather with each warp's 64 x 32 part on tensor cores at the device's precision:
-    /// the forward, the input gradient (the forward of the dilated dY) and the weight gradient.
-    /// </summary>
-    private sealed class CudaTensorCoreConv3d : IConv3dKernels
-    {
-        public Tensor? Forward(Tensor x, Tensor weight, Tensor? bias, Tensor y, Conv3dShape s)
-        {
-            ForwardUnpadded(x.Device, x.View, weight.View, y.View, s, bias);
-            return null;
-        }
-
-        public void ForwardUnpadded(Device device, ArrayView<float> x, ArrayView<float> weight, ArrayView<float> y, Conv3dShape s) =>
-            ForwardUnpadded(device, x, weight, y, s, null);
-
-        private static void ForwardUnpadded(Device device, ArrayView<float> x, ArrayView<float> weight, ArrayView<float> y, Conv3dShape s, Tensor? bias)
-        {
-            var config = TiledForwardConfig(s);
-            if (device.EffectivePrecision == Precision.Tf32x3)
-                device.Launch(Conv3dKernels.ForwardTensorCore<Tf32x3Mma>, TiledTwoGroupsPerSm, config, x, weight, bias?.View ?? weight, y, s, bias != null ? 1 : 0);
-            else
-                device.Launch(Conv3dKernels.ForwardTensorCore<Tf32Mma>, TiledTwoGroupsPerSm, config, x, weight, bias?.View ?? weight, y, s, bias != null ? 1 : 0);
-        }
-
-        /// <summary>CudaSimtConv3d's splits and last-arrival sum; each warp's part of a tile on tensor cores.</summary>
-        public void WeightGrad(Tensor x, Tensor? xp, Tensor dy, Tensor dw, Conv3dShape s, bool pointwise)
-        {
-            var device = dy.Device;
-            var (config, splits, wLen) = WeightGradLaunch(device, s);
-            using var partials = splits > 1 ? Tensor.Empty(device, (long)splits * wLen) : null;
-            if (device.EffectivePrecision == Precision.Tf32x3)
-                device.Launch(Conv3dKernels.WeightGradTensorCore<Tf32x3Mma>, TiledTwoGroupsPerSm, config, x.View, dy.View, (partials ?? dw).View, dw.View,
-                    device.Arrivals, s, splits);
-            else
-                device.Launch(Conv3dKernels.WeightGradTensorCore<Tf32Mma>, TiledTwoGroupsPerSm, config, x.View, dy.View, (partials ?? dw).View, dw.View,
-                    device.Arrivals, s, splits);
-        }
     }
 
     /// <summary>CPU: x zero-padded by (PD, PH, PW) on both sides of each axis, plus the slack the blocked forward reads past the end.</summary>
