@@ -208,6 +208,8 @@ public static partial class Ops
             using var partials = splits > 1 ? Tensor.Empty(device, (long)splits * wLen) : null;
             if (Conv3dKernels.CpuVectorWeightGrad)
             {
+                // Chunks of about 512 voxels (128 KiB of transposed dY in L2) halve the per-chunk cost of each 64 x 6 block.
+                rowsPerChunk = Math.Max(1, 512 / s.OW);
                 using var scratch = Tensor.Empty(device, (long)splits * rowsPerChunk * s.OW * Conv3dKernels.VectorBlockChannels);
                 device.Run(Conv3dKernels.WeightGradVectorCpu, splits, (padded ?? xp)!.View, dy.View, (partials ?? dw).View, scratch.View,
                     s, splits, rowsPerChunk);
