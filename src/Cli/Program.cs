@@ -42,6 +42,7 @@ public static class CliApp
         root.Subcommands.Add(PredictCommand.Create(output));
         root.Subcommands.Add(ImportCommand.Create(output));
         root.Subcommands.Add(ExportCommand.Create(output));
+        root.Subcommands.Add(ExplainCommand.Create(output));
         root.Subcommands.Add(BenchCommand.Create(output));
         return root;
     }

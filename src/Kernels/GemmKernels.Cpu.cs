@@ -26,13 +26,7 @@ public static partial class GemmKernels
         int m, int n, int k, int lda, int ldb, int ldc,
         int ops, float alpha, float beta, LongIndex3D batchStrides, int chunk)
     {
-        long batch = Grid.IdxY;
-        if (batch != 0)
-        {
-            a = a.SubView(batch * batchStrides.X);
-            b = b.SubView(batch * batchStrides.Y);
-            c = c.SubView(batch * batchStrides.Z);
-        }
+        SelectBatch(ref a, ref b, ref c, batchStrides.X, batchStrides.Y, batchStrides.Z);
         BlockedUnits(a, b, c, m, n, k, lda, ldb, ldc, ops, alpha, beta, 1, 0, 0, chunk);
     }
 
@@ -49,13 +43,7 @@ public static partial class GemmKernels
         int m, int n, int k, int lda, int ldb, int ldc,
         int ops, float alpha, float beta, GemmSum sum, int chunk)
     {
-        long batch = Grid.IdxY;
-        if (batch != 0)
-        {
-            a = a.SubView(batch * sum.StrideA);
-            b = b.SubView(batch * sum.StrideB);
-            c = c.SubView(batch * sum.StrideC);
-        }
+        SelectBatch(ref a, ref b, ref c, sum.StrideA, sum.StrideB, sum.StrideC);
         BlockedUnits(a, b, c, m, n, k, lda, ldb, ldc, ops, alpha, beta, sum.Terms, sum.TermStrideA, sum.TermStrideB, chunk);
     }
 

@@ -49,15 +49,77 @@ public static partial class GemmKernels
         var saF = sa4.Cast<float>();
         var sbF = sb4.Cast<float>();
 
-        long batch = Grid.IdxY;
-        if (batch != 0)
+        SelectBatch(ref a, ref b, ref c, batchStrides.X, batchStrides.Y, batchStrides.Z);
+        TileOfC(m, n, out int m0, out int n0);
+
+        int t = Group.IdxX;
+        int tx = t & 15;
+        int ty = t >> 4;
+        int numTiles = (k + 7) >> 3;
+
+        var sums = default(MicroTile8x8);
+        if (numTiles > 0) GemmTiles.Load(a, b, transA, transB, m0, n0, m, n, k, lda, ldb, 0, t).Store(saF, sbF, transA, transB, 0, t, SRow);
+        Group.Barrier();
+
+        int buf = 0;
+        for (int kt = 0; kt < numTiles; kt++)
         {
-            a = a.SubView(batch * batchStrides.X);
-            b = b.SubView(batch * batchStrides.Y);
-            c = c.SubView(batch * batchStrides.Z);
+            // The next tile pair travels through registers while this one is multiplied. Declared here, nothing of it is
+            // carried from one tile to the next: carried, its 8 values pushed the kernel past its 128 registers (ptxas
+            // 11.8: a 4-byte spill and a local load per tile).
+            bool more = kt + 1 < numTiles;
+            var next = default(GemmTiles);
+            if (more) next = GemmTiles.Load(a, b, transA, transB, m0, n0, m, n, k, lda, ldb, (kt + 1) << 3, t);
+
+            // Row kk of a buffer starts at Float4 33 * kk; thread (tx, ty) reads A rows 4ty.. and 64 + 4ty.., B columns
+            // 4tx.. and 64 + 4tx.. as 16-byte vectors (ld.shared.v4; a quarter-warp covers all 32 banks).
+            sums.AddTile(sa4.SubView(buf * SBuf4 + ty), SRow4, 16, sb4.SubView(buf * SBuf4 + tx), SRow4, 16);
+            if (more) next.Store(saF, sbF, transA, transB, (buf ^ 1) * SBuf4 * 4, t, SRow);
+            Group.Barrier();
+            buf ^= 1;
         }
 
-        // Tile of C, swizzled: runs of 8 tile rows share their B panels in L2.
+        int col0 = n0 + tx * 4;
+        sums.Write(new GemmRows
+        {
+            C = c, Row0 = m0 + ty * 4, Col0 = col0, M = m, Ldc = ldc, Alpha = alpha, Beta = beta,
+            Columns = MicroTileColumns.Below(col0, 64, n),
+        }, 64);
+    }
+
+    /// <summary>C = alpha * sum + beta * C for a thread's rows of C (Row0 + r, columns Col0.. and Col0 + 64..); beta == 0 never reads C.</summary>
+    private struct GemmRows : IMicroTileRows
+    {
+        public ArrayView<float> C;
+        public int Row0, Col0, M, Ldc;
+        public float Alpha, Beta;
+        public MicroTileColumns Columns;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Row(int r, Float4 near, Float4 far)
+        {
+            if (Row0 + r < M)
+            {
+                int o = (Row0 + r) * Ldc + Col0;
+                if (Columns.In0) Put(C, o, near.X, Alpha, Beta);
+                if (Columns.In1) Put(C, o + 1, near.Y, Alpha, Beta);
+                if (Columns.In2) Put(C, o + 2, near.Z, Alpha, Beta);
+                if (Columns.In3) Put(C, o + 3, near.W, Alpha, Beta);
+                if (Columns.In4) Put(C, o + 64, far.X, Alpha, Beta);
+                if (Columns.In5) Put(C, o + 65, far.Y, Alpha, Beta);
+                if (Columns.In6) Put(C, o + 66, far.Z, Alpha, Beta);
+                if (Columns.In7) Put(C, o + 67, far.W, Alpha, Beta);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The 128 x 128 tile of C that group Grid.IdxX computes (first row m0, first column n0), swizzled: runs of 8 tile
+    /// rows share their B panels in L2.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TileOfC(int m, int n, out int m0, out int n0)
+    {
         int tilesM = (m + 127) >> 7;
         int tilesN = (n + 127) >> 7;
         int tile = Grid.IdxX;
@@ -66,183 +128,36 @@ public static partial class GemmKernels
         int firstM = groupIdx * 8;
         int groupM = Math.Min(tilesM - firstM, 8);
         int inGroup = tile - groupIdx * perGroup;
-        int m0 = (firstM + inGroup % groupM) << 7;
-        int n0 = (inGroup / groupM) << 7;
+        m0 = (firstM + inGroup % groupM) << 7;
+        n0 = (inGroup / groupM) << 7;
+    }
 
-        int t = Group.IdxX;
-        int tx = t & 15;
-        int ty = t >> 4;
-        int numTiles = (k + 7) >> 3;
+    /// <summary>
+    /// The elements of one 8-deep tile of A and of B^T that a thread moves from global to shared memory (see
+    /// <see cref="LoadTile"/>), held in registers while the previous tile is multiplied. Shared by <see cref="GemmCuda"/>
+    /// and the tensor-core GEMM (their shared tiles differ only in pitch).
+    /// </summary>
+    private struct GemmTiles
+    {
+        public float A0, A1, A2, A3, B0, B1, B2, B3;
 
-        float c00 = 0f, c01 = 0f, c02 = 0f, c03 = 0f, c04 = 0f, c05 = 0f, c06 = 0f, c07 = 0f;
-        float c10 = 0f, c11 = 0f, c12 = 0f, c13 = 0f, c14 = 0f, c15 = 0f, c16 = 0f, c17 = 0f;
-        float c20 = 0f, c21 = 0f, c22 = 0f, c23 = 0f, c24 = 0f, c25 = 0f, c26 = 0f, c27 = 0f;
-        float c30 = 0f, c31 = 0f, c32 = 0f, c33 = 0f, c34 = 0f, c35 = 0f, c36 = 0f, c37 = 0f;
-        float c40 = 0f, c41 = 0f, c42 = 0f, c43 = 0f, c44 = 0f, c45 = 0f, c46 = 0f, c47 = 0f;
-        float c50 = 0f, c51 = 0f, c52 = 0f, c53 = 0f, c54 = 0f, c55 = 0f, c56 = 0f, c57 = 0f;
-        float c60 = 0f, c61 = 0f, c62 = 0f, c63 = 0f, c64 = 0f, c65 = 0f, c66 = 0f, c67 = 0f;
-        float c70 = 0f, c71 = 0f, c72 = 0f, c73 = 0f, c74 = 0f, c75 = 0f, c76 = 0f, c77 = 0f;
-        float ga0 = 0f, ga1 = 0f, ga2 = 0f, ga3 = 0f, gb0 = 0f, gb1 = 0f, gb2 = 0f, gb3 = 0f;
-        Float4 a0, a1, b0, b1;
-
-        if (numTiles > 0)
+        /// <summary>Thread t's share of the tile pair at depth k0 of the group's tile (rows m0.. of op(A), columns n0.. of op(B)).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static GemmTiles Load(ArrayView<float> a, ArrayView<float> b, int transA, int transB, int m0, int n0, int m, int n, int k,
+            int lda, int ldb, int k0, int t)
         {
-            LoadTile(a, transA, m0, m, k, lda, 0, t, out ga0, out ga1, out ga2, out ga3);
-            LoadTile(b, transB ^ 1, n0, n, k, ldb, 0, t, out gb0, out gb1, out gb2, out gb3);
-            StoreTile(saF, transA, 0, t, ga0, ga1, ga2, ga3);
-            StoreTile(sbF, transB ^ 1, 0, t, gb0, gb1, gb2, gb3);
-        }
-        Group.Barrier();
-
-        int buf = 0;
-        for (int kt = 0; kt < numTiles; kt++)
-        {
-            bool more = kt + 1 < numTiles;
-            if (more)
-            {
-                int k0 = (kt + 1) << 3;
-                LoadTile(a, transA, m0, m, k, lda, k0, t, out ga0, out ga1, out ga2, out ga3);
-                LoadTile(b, transB ^ 1, n0, n, k, ldb, k0, t, out gb0, out gb1, out gb2, out gb3);
-            }
-
-            // The 8 k steps of the tile, unrolled by hand (ILGPU 1.5.3 does not unroll loops). Row kk of
-            // a buffer starts at Float4 33*kk; thread (tx, ty) reads A rows 4ty.. and 64+4ty.., B columns
-            // 4tx.. and 64+4tx.. as 16-byte vectors (ld.shared.v4; a quarter-warp covers all 32 banks).
-            var ra = sa4.SubView(buf * SBuf4 + ty);
-            var rb = sb4.SubView(buf * SBuf4 + tx);
-            a0 = ra[0]; a1 = ra[16]; b0 = rb[0]; b1 = rb[16];
-            c00 += a0.X * b0.X; c01 += a0.X * b0.Y; c02 += a0.X * b0.Z; c03 += a0.X * b0.W; c04 += a0.X * b1.X; c05 += a0.X * b1.Y; c06 += a0.X * b1.Z; c07 += a0.X * b1.W;
-            c10 += a0.Y * b0.X; c11 += a0.Y * b0.Y; c12 += a0.Y * b0.Z; c13 += a0.Y * b0.W; c14 += a0.Y * b1.X; c15 += a0.Y * b1.Y; c16 += a0.Y * b1.Z; c17 += a0.Y * b1.W;
-            c20 += a0.Z * b0.X; c21 += a0.Z * b0.Y; c22 += a0.Z * b0.Z; c23 += a0.Z * b0.W; c24 += a0.Z * b1.X; c25 += a0.Z * b1.Y; c26 += a0.Z * b1.Z; c27 += a0.Z * b1.W;
-            c30 += a0.W * b0.X; c31 += a0.W * b0.Y; c32 += a0.W * b0.Z; c33 += a0.W * b0.W; c34 += a0.W * b1.X; c35 += a0.W * b1.Y; c36 += a0.W * b1.Z; c37 += a0.W * b1.W;
-            c40 += a1.X * b0.X; c41 += a1.X * b0.Y; c42 += a1.X * b0.Z; c43 += a1.X * b0.W; c44 += a1.X * b1.X; c45 += a1.X * b1.Y; c46 += a1.X * b1.Z; c47 += a1.X * b1.W;
-            c50 += a1.Y * b0.X; c51 += a1.Y * b0.Y; c52 += a1.Y * b0.Z; c53 += a1.Y * b0.W; c54 += a1.Y * b1.X; c55 += a1.Y * b1.Y; c56 += a1.Y * b1.Z; c57 += a1.Y * b1.W;
-            c60 += a1.Z * b0.X; c61 += a1.Z * b0.Y; c62 += a1.Z * b0.Z; c63 += a1.Z * b0.W; c64 += a1.Z * b1.X; c65 += a1.Z * b1.Y; c66 += a1.Z * b1.Z; c67 += a1.Z * b1.W;
-            c70 += a1.W * b0.X; c71 += a1.W * b0.Y; c72 += a1.W * b0.Z; c73 += a1.W * b0.W; c74 += a1.W * b1.X; c75 += a1.W * b1.Y; c76 += a1.W * b1.Z; c77 += a1.W * b1.W;
-            a0 = ra[33]; a1 = ra[49]; b0 = rb[33]; b1 = rb[49];
-            c00 += a0.X * b0.X; c01 += a0.X * b0.Y; c02 += a0.X * b0.Z; c03 += a0.X * b0.W; c04 += a0.X * b1.X; c05 += a0.X * b1.Y; c06 += a0.X * b1.Z; c07 += a0.X * b1.W;
-            c10 += a0.Y * b0.X; c11 += a0.Y * b0.Y; c12 += a0.Y * b0.Z; c13 += a0.Y * b0.W; c14 += a0.Y * b1.X; c15 += a0.Y * b1.Y; c16 += a0.Y * b1.Z; c17 += a0.Y * b1.W;
-            c20 += a0.Z * b0.X; c21 += a0.Z * b0.Y; c22 += a0.Z * b0.Z; c23 += a0.Z * b0.W; c24 += a0.Z * b1.X; c25 += a0.Z * b1.Y; c26 += a0.Z * b1.Z; c27 += a0.Z * b1.W;
-            c30 += a0.W * b0.X; c31 += a0.W * b0.Y; c32 += a0.W * b0.Z; c33 += a0.W * b0.W; c34 += a0.W * b1.X; c35 += a0.W * b1.Y; c36 += a0.W * b1.Z; c37 += a0.W * b1.W;
-            c40 += a1.X * b0.X; c41 += a1.X * b0.Y; c42 += a1.X * b0.Z; c43 += a1.X * b0.W; c44 += a1.X * b1.X; c45 += a1.X * b1.Y; c46 += a1.X * b1.Z; c47 += a1.X * b1.W;
-            c50 += a1.Y * b0.X; c51 += a1.Y * b0.Y; c52 += a1.Y * b0.Z; c53 += a1.Y * b0.W; c54 += a1.Y * b1.X; c55 += a1.Y * b1.Y; c56 += a1.Y * b1.Z; c57 += a1.Y * b1.W;
-            c60 += a1.Z * b0.X; c61 += a1.Z * b0.Y; c62 += a1.Z * b0.Z; c63 += a1.Z * b0.W; c64 += a1.Z * b1.X; c65 += a1.Z * b1.Y; c66 += a1.Z * b1.Z; c67 += a1.Z * b1.W;
-            c70 += a1.W * b0.X; c71 += a1.W * b0.Y; c72 += a1.W * b0.Z; c73 += a1.W * b0.W; c74 += a1.W * b1.X; c75 += a1.W * b1.Y; c76 += a1.W * b1.Z; c77 += a1.W * b1.W;
-            a0 = ra[66]; a1 = ra[82]; b0 = rb[66]; b1 = rb[82];
-            c00 += a0.X * b0.X; c01 += a0.X * b0.Y; c02 += a0.X * b0.Z; c03 += a0.X * b0.W; c04 += a0.X * b1.X; c05 += a0.X * b1.Y; c06 += a0.X * b1.Z; c07 += a0.X * b1.W;
-            c10 += a0.Y * b0.X; c11 += a0.Y * b0.Y; c12 += a0.Y * b0.Z; c13 += a0.Y * b0.W; c14 += a0.Y * b1.X; c15 += a0.Y * b1.Y; c16 += a0.Y * b1.Z; c17 += a0.Y * b1.W;
-            c20 += a0.Z * b0.X; c21 += a0.Z * b0.Y; c22 += a0.Z * b0.Z; c23 += a0.Z * b0.W; c24 += a0.Z * b1.X; c25 += a0.Z * b1.Y; c26 += a0.Z * b1.Z; c27 += a0.Z * b1.W;
-            c30 += a0.W * b0.X; c31 += a0.W * b0.Y; c32 += a0.W * b0.Z; c33 += a0.W * b0.W; c34 += a0.W * b1.X; c35 += a0.W * b1.Y; c36 += a0.W * b1.Z; c37 += a0.W * b1.W;
-            c40 += a1.X * b0.X; c41 += a1.X * b0.Y; c42 += a1.X * b0.Z; c43 += a1.X * b0.W; c44 += a1.X * b1.X; c45 += a1.X * b1.Y; c46 += a1.X * b1.Z; c47 += a1.X * b1.W;
-            c50 += a1.Y * b0.X; c51 += a1.Y * b0.Y; c52 += a1.Y * b0.Z; c53 += a1.Y * b0.W; c54 += a1.Y * b1.X; c55 += a1.Y * b1.Y; c56 += a1.Y * b1.Z; c57 += a1.Y * b1.W;
-            c60 += a1.Z * b0.X; c61 += a1.Z * b0.Y; c62 += a1.Z * b0.Z; c63 += a1.Z * b0.W; c64 += a1.Z * b1.X; c65 += a1.Z * b1.Y; c66 += a1.Z * b1.Z; c67 += a1.Z * b1.W;
-            c70 += a1.W * b0.X; c71 += a1.W * b0.Y; c72 += a1.W * b0.Z; c73 += a1.W * b0.W; c74 += a1.W * b1.X; c75 += a1.W * b1.Y; c76 += a1.W * b1.Z; c77 += a1.W * b1.W;
-            a0 = ra[99]; a1 = ra[115]; b0 = rb[99]; b1 = rb[115];
-            c00 += a0.X * b0.X; c01 += a0.X * b0.Y; c02 += a0.X * b0.Z; c03 += a0.X * b0.W; c04 += a0.X * b1.X; c05 += a0.X * b1.Y; c06 += a0.X * b1.Z; c07 += a0.X * b1.W;
-            c10 += a0.Y * b0.X; c11 += a0.Y * b0.Y; c12 += a0.Y * b0.Z; c13 += a0.Y * b0.W; c14 += a0.Y * b1.X; c15 += a0.Y * b1.Y; c16 += a0.Y * b1.Z; c17 += a0.Y * b1.W;
-            c20 += a0.Z * b0.X; c21 += a0.Z * b0.Y; c22 += a0.Z * b0.Z; c23 += a0.Z * b0.W; c24 += a0.Z * b1.X; c25 += a0.Z * b1.Y; c26 += a0.Z * b1.Z; c27 += a0.Z * b1.W;
-            c30 += a0.W * b0.X; c31 += a0.W * b0.Y; c32 += a0.W * b0.Z; c33 += a0.W * b0.W; c34 += a0.W * b1.X; c35 += a0.W * b1.Y; c36 += a0.W * b1.Z; c37 += a0.W * b1.W;
-            c40 += a1.X * b0.X; c41 += a1.X * b0.Y; c42 += a1.X * b0.Z; c43 += a1.X * b0.W; c44 += a1.X * b1.X; c45 += a1.X * b1.Y; c46 += a1.X * b1.Z; c47 += a1.X * b1.W;
-            c50 += a1.Y * b0.X; c51 += a1.Y * b0.Y; c52 += a1.Y * b0.Z; c53 += a1.Y * b0.W; c54 += a1.Y * b1.X; c55 += a1.Y * b1.Y; c56 += a1.Y * b1.Z; c57 += a1.Y * b1.W;
-            c60 += a1.Z * b0.X; c61 += a1.Z * b0.Y; c62 += a1.Z * b0.Z; c63 += a1.Z * b0.W; c64 += a1.Z * b1.X; c65 += a1.Z * b1.Y; c66 += a1.Z * b1.Z; c67 += a1.Z * b1.W;
-            c70 += a1.W * b0.X; c71 += a1.W * b0.Y; c72 += a1.W * b0.Z; c73 += a1.W * b0.W; c74 += a1.W * b1.X; c75 += a1.W * b1.Y; c76 += a1.W * b1.Z; c77 += a1.W * b1.W;
-            a0 = ra[132]; a1 = ra[148]; b0 = rb[132]; b1 = rb[148];
-            c00 += a0.X * b0.X; c01 += a0.X * b0.Y; c02 += a0.X * b0.Z; c03 += a0.X * b0.W; c04 += a0.X * b1.X; c05 += a0.X * b1.Y; c06 += a0.X * b1.Z; c07 += a0.X * b1.W;
-            c10 += a0.Y * b0.X; c11 += a0.Y * b0.Y; c12 += a0.Y * b0.Z; c13 += a0.Y * b0.W; c14 += a0.Y * b1.X; c15 += a0.Y * b1.Y; c16 += a0.Y * b1.Z; c17 += a0.Y * b1.W;
-            c20 += a0.Z * b0.X; c21 += a0.Z * b0.Y; c22 += a0.Z * b0.Z; c23 += a0.Z * b0.W; c24 += a0.Z * b1.X; c25 += a0.Z * b1.Y; c26 += a0.Z * b1.Z; c27 += a0.Z * b1.W;
-            c30 += a0.W * b0.X; c31 += a0.W * b0.Y; c32 += a0.W * b0.Z; c33 += a0.W * b0.W; c34 += a0.W * b1.X; c35 += a0.W * b1.Y; c36 += a0.W * b1.Z; c37 += a0.W * b1.W;
-            c40 += a1.X * b0.X; c41 += a1.X * b0.Y; c42 += a1.X * b0.Z; c43 += a1.X * b0.W; c44 += a1.X * b1.X; c45 += a1.X * b1.Y; c46 += a1.X * b1.Z; c47 += a1.X * b1.W;
-            c50 += a1.Y * b0.X; c51 += a1.Y * b0.Y; c52 += a1.Y * b0.Z; c53 += a1.Y * b0.W; c54 += a1.Y * b1.X; c55 += a1.Y * b1.Y; c56 += a1.Y * b1.Z; c57 += a1.Y * b1.W;
-            c60 += a1.Z * b0.X; c61 += a1.Z * b0.Y; c62 += a1.Z * b0.Z; c63 += a1.Z * b0.W; c64 += a1.Z * b1.X; c65 += a1.Z * b1.Y; c66 += a1.Z * b1.Z; c67 += a1.Z * b1.W;
-            c70 += a1.W * b0.X; c71 += a1.W * b0.Y; c72 += a1.W * b0.Z; c73 += a1.W * b0.W; c74 += a1.W * b1.X; c75 += a1.W * b1.Y; c76 += a1.W * b1.Z; c77 += a1.W * b1.W;
-            a0 = ra[165]; a1 = ra[181]; b0 = rb[165]; b1 = rb[181];
-            c00 += a0.X * b0.X; c01 += a0.X * b0.Y; c02 += a0.X * b0.Z; c03 += a0.X * b0.W; c04 += a0.X * b1.X; c05 += a0.X * b1.Y; c06 += a0.X * b1.Z; c07 += a0.X * b1.W;
-            c10 += a0.Y * b0.X; c11 += a0.Y * b0.Y; c12 += a0.Y * b0.Z; c13 += a0.Y * b0.W; c14 += a0.Y * b1.X; c15 += a0.Y * b1.Y; c16 += a0.Y * b1.Z; c17 += a0.Y * b1.W;
-            c20 += a0.Z * b0.X; c21 += a0.Z * b0.Y; c22 += a0.Z * b0.Z; c23 += a0.Z * b0.W; c24 += a0.Z * b1.X; c25 += a0.Z * b1.Y; c26 += a0.Z * b1.Z; c27 += a0.Z * b1.W;
-            c30 += a0.W * b0.X; c31 += a0.W * b0.Y; c32 += a0.W * b0.Z; c33 += a0.W * b0.W; c34 += a0.W * b1.X; c35 += a0.W * b1.Y; c36 += a0.W * b1.Z; c37 += a0.W * b1.W;
-            c40 += a1.X * b0.X; c41 += a1.X * b0.Y; c42 += a1.X * b0.Z; c43 += a1.X * b0.W; c44 += a1.X * b1.X; c45 += a1.X * b1.Y; c46 += a1.X * b1.Z; c47 += a1.X * b1.W;
-            c50 += a1.Y * b0.X; c51 += a1.Y * b0.Y; c52 += a1.Y * b0.Z; c53 += a1.Y * b0.W; c54 += a1.Y * b1.X; c55 += a1.Y * b1.Y; c56 += a1.Y * b1.Z; c57 += a1.Y * b1.W;
-            c60 += a1.Z * b0.X; c61 += a1.Z * b0.Y; c62 += a1.Z * b0.Z; c63 += a1.Z * b0.W; c64 += a1.Z * b1.X; c65 += a1.Z * b1.Y; c66 += a1.Z * b1.Z; c67 += a1.Z * b1.W;
-            c70 += a1.W * b0.X; c71 += a1.W * b0.Y; c72 += a1.W * b0.Z; c73 += a1.W * b0.W; c74 += a1.W * b1.X; c75 += a1.W * b1.Y; c76 += a1.W * b1.Z; c77 += a1.W * b1.W;
-            a0 = ra[198]; a1 = ra[214]; b0 = rb[198]; b1 = rb[214];
-            c00 += a0.X * b0.X; c01 += a0.X * b0.Y; c02 += a0.X * b0.Z; c03 += a0.X * b0.W; c04 += a0.X * b1.X; c05 += a0.X * b1.Y; c06 += a0.X * b1.Z; c07 += a0.X * b1.W;
-            c10 += a0.Y * b0.X; c11 += a0.Y * b0.Y; c12 += a0.Y * b0.Z; c13 += a0.Y * b0.W; c14 += a0.Y * b1.X; c15 += a0.Y * b1.Y; c16 += a0.Y * b1.Z; c17 += a0.Y * b1.W;
-            c20 += a0.Z * b0.X; c21 += a0.Z * b0.Y; c22 += a0.Z * b0.Z; c23 += a0.Z * b0.W; c24 += a0.Z * b1.X; c25 += a0.Z * b1.Y; c26 += a0.Z * b1.Z; c27 += a0.Z * b1.W;
-            c30 += a0.W * b0.X; c31 += a0.W * b0.Y; c32 += a0.W * b0.Z; c33 += a0.W * b0.W; c34 += a0.W * b1.X; c35 += a0.W * b1.Y; c36 += a0.W * b1.Z; c37 += a0.W * b1.W;
-            c40 += a1.X * b0.X; c41 += a1.X * b0.Y; c42 += a1.X * b0.Z; c43 += a1.X * b0.W; c44 += a1.X * b1.X; c45 += a1.X * b1.Y; c46 += a1.X * b1.Z; c47 += a1.X * b1.W;
-            c50 += a1.Y * b0.X; c51 += a1.Y * b0.Y; c52 += a1.Y * b0.Z; c53 += a1.Y * b0.W; c54 += a1.Y * b1.X; c55 += a1.Y * b1.Y; c56 += a1.Y * b1.Z; c57 += a1.Y * b1.W;
-            c60 += a1.Z * b0.X; c61 += a1.Z * b0.Y; c62 += a1.Z * b0.Z; c63 += a1.Z * b0.W; c64 += a1.Z * b1.X; c65 += a1.Z * b1.Y; c66 += a1.Z * b1.Z; c67 += a1.Z * b1.W;
-            c70 += a1.W * b0.X; c71 += a1.W * b0.Y; c72 += a1.W * b0.Z; c73 += a1.W * b0.W; c74 += a1.W * b1.X; c75 += a1.W * b1.Y; c76 += a1.W * b1.Z; c77 += a1.W * b1.W;
-            a0 = ra[231]; a1 = ra[247]; b0 = rb[231]; b1 = rb[247];
-            c00 += a0.X * b0.X; c01 += a0.X * b0.Y; c02 += a0.X * b0.Z; c03 += a0.X * b0.W; c04 += a0.X * b1.X; c05 += a0.X * b1.Y; c06 += a0.X * b1.Z; c07 += a0.X * b1.W;
-            c10 += a0.Y * b0.X; c11 += a0.Y * b0.Y; c12 += a0.Y * b0.Z; c13 += a0.Y * b0.W; c14 += a0.Y * b1.X; c15 += a0.Y * b1.Y; c16 += a0.Y * b1.Z; c17 += a0.Y * b1.W;
-            c20 += a0.Z * b0.X; c21 += a0.Z * b0.Y; c22 += a0.Z * b0.Z; c23 += a0.Z * b0.W; c24 += a0.Z * b1.X; c25 += a0.Z * b1.Y; c26 += a0.Z * b1.Z; c27 += a0.Z * b1.W;
-            c30 += a0.W * b0.X; c31 += a0.W * b0.Y; c32 += a0.W * b0.Z; c33 += a0.W * b0.W; c34 += a0.W * b1.X; c35 += a0.W * b1.Y; c36 += a0.W * b1.Z; c37 += a0.W * b1.W;
-            c40 += a1.X * b0.X; c41 += a1.X * b0.Y; c42 += a1.X * b0.Z; c43 += a1.X * b0.W; c44 += a1.X * b1.X; c45 += a1.X * b1.Y; c46 += a1.X * b1.Z; c47 += a1.X * b1.W;
-            c50 += a1.Y * b0.X; c51 += a1.Y * b0.Y; c52 += a1.Y * b0.Z; c53 += a1.Y * b0.W; c54 += a1.Y * b1.X; c55 += a1.Y * b1.Y; c56 += a1.Y * b1.Z; c57 += a1.Y * b1.W;
-            c60 += a1.Z * b0.X; c61 += a1.Z * b0.Y; c62 += a1.Z * b0.Z; c63 += a1.Z * b0.W; c64 += a1.Z * b1.X; c65 += a1.Z * b1.Y; c66 += a1.Z * b1.Z; c67 += a1.Z * b1.W;
-            c70 += a1.W * b0.X; c71 += a1.W * b0.Y; c72 += a1.W * b0.Z; c73 += a1.W * b0.W; c74 += a1.W * b1.X; c75 += a1.W * b1.Y; c76 += a1.W * b1.Z; c77 += a1.W * b1.W;
-            if (more)
-            {
-                int nb = (buf ^ 1) * SBuf4 * 4;
-                StoreTile(saF, transA, nb, t, ga0, ga1, ga2, ga3);
-                StoreTile(sbF, transB ^ 1, nb, t, gb0, gb1, gb2, gb3);
-            }
-            Group.Barrier();
-            buf ^= 1;
+            var g = new GemmTiles();
+            LoadTile(a, transA, m0, m, k, lda, k0, t, out g.A0, out g.A1, out g.A2, out g.A3);
+            LoadTile(b, transB ^ 1, n0, n, k, ldb, k0, t, out g.B0, out g.B1, out g.B2, out g.B3);
+            return g;
         }
 
-        int row0 = m0 + ty * 4;
-        int col0 = n0 + tx * 4;
-        bool ok0 = col0 < n, ok1 = col0 + 1 < n, ok2 = col0 + 2 < n, ok3 = col0 + 3 < n;
-        bool ok4 = col0 + 64 < n, ok5 = col0 + 65 < n, ok6 = col0 + 66 < n, ok7 = col0 + 67 < n;
-        if (row0 + 0 < m)
+        /// <summary>Stores the tile pair into the k-major shared tiles at float offset nb (row pitch <paramref name="pitch"/>).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Store(ArrayView<float> sa, ArrayView<float> sb, int transA, int transB, int nb, int t, int pitch)
         {
-            int o = (row0 + 0) * ldc + col0;
-            if (ok0) Put(c, o + 0, c00, alpha, beta); if (ok1) Put(c, o + 1, c01, alpha, beta); if (ok2) Put(c, o + 2, c02, alpha, beta); if (ok3) Put(c, o + 3, c03, alpha, beta);
-            if (ok4) Put(c, o + 64, c04, alpha, beta); if (ok5) Put(c, o + 65, c05, alpha, beta); if (ok6) Put(c, o + 66, c06, alpha, beta); if (ok7) Put(c, o + 67, c07, alpha, beta);
-        }
-        if (row0 + 1 < m)
-        {
-            int o = (row0 + 1) * ldc + col0;
-            if (ok0) Put(c, o + 0, c10, alpha, beta); if (ok1) Put(c, o + 1, c11, alpha, beta); if (ok2) Put(c, o + 2, c12, alpha, beta); if (ok3) Put(c, o + 3, c13, alpha, beta);
-            if (ok4) Put(c, o + 64, c14, alpha, beta); if (ok5) Put(c, o + 65, c15, alpha, beta); if (ok6) Put(c, o + 66, c16, alpha, beta); if (ok7) Put(c, o + 67, c17, alpha, beta);
-        }
-        if (row0 + 2 < m)
-        {
-            int o = (row0 + 2) * ldc + col0;
-            if (ok0) Put(c, o + 0, c20, alpha, beta); if (ok1) Put(c, o + 1, c21, alpha, beta); if (ok2) Put(c, o + 2, c22, alpha, beta); if (ok3) Put(c, o + 3, c23, alpha, beta);
-            if (ok4) Put(c, o + 64, c24, alpha, beta); if (ok5) Put(c, o + 65, c25, alpha, beta); if (ok6) Put(c, o + 66, c26, alpha, beta); if (ok7) Put(c, o + 67, c27, alpha, beta);
-        }
-        if (row0 + 3 < m)
-        {
-            int o = (row0 + 3) * ldc + col0;
-            if (ok0) Put(c, o + 0, c30, alpha, beta); if (ok1) Put(c, o + 1, c31, alpha, beta); if (ok2) Put(c, o + 2, c32, alpha, beta); if (ok3) Put(c, o + 3, c33, alpha, beta);
-            if (ok4) Put(c, o + 64, c34, alpha, beta); if (ok5) Put(c, o + 65, c35, alpha, beta); if (ok6) Put(c, o + 66, c36, alpha, beta); if (ok7) Put(c, o + 67, c37, alpha, beta);
-        }
-        if (row0 + 64 < m)
-        {
-            int o = (row0 + 64) * ldc + col0;
-            if (ok0) Put(c, o + 0, c40, alpha, beta); if (ok1) Put(c, o + 1, c41, alpha, beta); if (ok2) Put(c, o + 2, c42, alpha, beta); if (ok3) Put(c, o + 3, c43, alpha, beta);
-            if (ok4) Put(c, o + 64, c44, alpha, beta); if (ok5) Put(c, o + 65, c45, alpha, beta); if (ok6) Put(c, o + 66, c46, alpha, beta); if (ok7) Put(c, o + 67, c47, alpha, beta);
-        }
-        if (row0 + 65 < m)
-        {
-            int o = (row0 + 65) * ldc + col0;
-            if (ok0) Put(c, o + 0, c50, alpha, beta); if (ok1) Put(c, o + 1, c51, alpha, beta); if (ok2) Put(c, o + 2, c52, alpha, beta); if (ok3) Put(c, o + 3, c53, alpha, beta);
-            if (ok4) Put(c, o + 64, c54, alpha, beta); if (ok5) Put(c, o + 65, c55, alpha, beta); if (ok6) Put(c, o + 66, c56, alpha, beta); if (ok7) Put(c, o + 67, c57, alpha, beta);
-        }
-        if (row0 + 66 < m)
-        {
-            int o = (row0 + 66) * ldc + col0;
-            if (ok0) Put(c, o + 0, c60, alpha, beta); if (ok1) Put(c, o + 1, c61, alpha, beta); if (ok2) Put(c, o + 2, c62, alpha, beta); if (ok3) Put(c, o + 3, c63, alpha, beta);
-            if (ok4) Put(c, o + 64, c64, alpha, beta); if (ok5) Put(c, o + 65, c65, alpha, beta); if (ok6) Put(c, o + 66, c66, alpha, beta); if (ok7) Put(c, o + 67, c67, alpha, beta);
-        }
-        if (row0 + 67 < m)
-        {
-            int o = (row0 + 67) * ldc + col0;
-            if (ok0) Put(c, o + 0, c70, alpha, beta); if (ok1) Put(c, o + 1, c71, alpha, beta); if (ok2) Put(c, o + 2, c72, alpha, beta); if (ok3) Put(c, o + 3, c73, alpha, beta);
-            if (ok4) Put(c, o + 64, c74, alpha, beta); if (ok5) Put(c, o + 65, c75, alpha, beta); if (ok6) Put(c, o + 66, c76, alpha, beta); if (ok7) Put(c, o + 67, c77, alpha, beta);
+            StoreTile(sa, transA, nb, t, A0, A1, A2, A3, pitch);
+            StoreTile(sb, transB ^ 1, nb, t, B0, B1, B2, B3, pitch);
         }
     }
 

@@ -46,25 +46,8 @@ public static partial class GemmKernels
         var sa = SharedMemory.Allocate<float>(2 * TcBuf);
         var sb = SharedMemory.Allocate<float>(2 * TcBuf);
 
-        long batch = Grid.IdxY;
-        if (batch != 0)
-        {
-            a = a.SubView(batch * batchStrides.X);
-            b = b.SubView(batch * batchStrides.Y);
-            c = c.SubView(batch * batchStrides.Z);
-        }
-
-        // Tile of C, swizzled as in GemmCuda: runs of 8 tile rows share their B panels in L2.
-        int tilesM = (m + 127) >> 7;
-        int tilesN = (n + 127) >> 7;
-        int tile = Grid.IdxX;
-        int perGroup = 8 * tilesN;
-        int groupIdx = tile / perGroup;
-        int firstM = groupIdx * 8;
-        int groupM = Math.Min(tilesM - firstM, 8);
-        int inGroup = tile - groupIdx * perGroup;
-        int m0 = (firstM + inGroup % groupM) << 7;
-        int n0 = (inGroup / groupM) << 7;
+        SelectBatch(ref a, ref b, ref c, batchStrides.X, batchStrides.Y, batchStrides.Z);
+        TileOfC(m, n, out int m0, out int n0);
 
         int t = Group.IdxX;
         int lane = t & 31, warp = t >> 5;
@@ -73,13 +56,12 @@ public static partial class GemmKernels
         int numTiles = (k + 7) >> 3;
 
         var acc = default(WarpTile64x32);
-        float ga0 = 0f, ga1 = 0f, ga2 = 0f, ga3 = 0f, gb0 = 0f, gb1 = 0f, gb2 = 0f, gb3 = 0f;
+        // Carried across tiles here (declared in the loop, as in GemmCuda, ptxas 11.8 spends 4 more instructions a tile).
+        var next = default(GemmTiles);
         if (numTiles > 0)
         {
-            LoadTile(a, transA, m0, m, k, lda, 0, t, out ga0, out ga1, out ga2, out ga3);
-            LoadTile(b, transB ^ 1, n0, n, k, ldb, 0, t, out gb0, out gb1, out gb2, out gb3);
-            StoreTile(sa, transA, 0, t, ga0, ga1, ga2, ga3, TcRow);
-            StoreTile(sb, transB ^ 1, 0, t, gb0, gb1, gb2, gb3, TcRow);
+            next = GemmTiles.Load(a, b, transA, transB, m0, n0, m, n, k, lda, ldb, 0, t);
+            next.Store(sa, sb, transA, transB, 0, t, TcRow);
         }
         Group.Barrier();
 
@@ -87,19 +69,9 @@ public static partial class GemmKernels
         for (int kt = 0; kt < numTiles; kt++)
         {
             bool more = kt + 1 < numTiles;
-            if (more)
-            {
-                int k0 = (kt + 1) << 3;
-                LoadTile(a, transA, m0, m, k, lda, k0, t, out ga0, out ga1, out ga2, out ga3);
-                LoadTile(b, transB ^ 1, n0, n, k, ldb, k0, t, out gb0, out gb1, out gb2, out gb3);
-            }
+            if (more) next = GemmTiles.Load(a, b, transA, transB, m0, n0, m, n, k, lda, ldb, (kt + 1) << 3, t);
             acc = TensorCoreMma.Step<TPrecision>(acc, sa, buf * TcBuf + wm, TcRow, sb, buf * TcBuf + wn, TcRow, lane);
-            if (more)
-            {
-                int nb = (buf ^ 1) * TcBuf;
-                StoreTile(sa, transA, nb, t, ga0, ga1, ga2, ga3, TcRow);
-                StoreTile(sb, transB ^ 1, nb, t, gb0, gb1, gb2, gb3, TcRow);
-            }
+            if (more) next.Store(sa, sb, transA, transB, (buf ^ 1) * TcBuf, t, TcRow);
             Group.Barrier();
             buf ^= 1;
         }

@@ -33,6 +33,19 @@ public static partial class GemmKernels
         c[i] = v;
     }
 
+    /// <summary>The operands of product Grid.IdxY of a batch (element offsets batch * stride).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SelectBatch(ref ArrayView<float> a, ref ArrayView<float> b, ref ArrayView<float> c, long strideA, long strideB, long strideC)
+    {
+        long batch = Grid.IdxY;
+        if (batch != 0)
+        {
+            a = a.SubView(batch * strideA);
+            b = b.SubView(batch * strideB);
+            c = c.SubView(batch * strideC);
+        }
+    }
+
     /// <summary>Floats i..i+3 of a view in one view access (no alignment needed on the CPU).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Float4 Load4(ArrayView<float> v, int i) => Unsafe.As<float, Float4>(ref v[i]);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ILGpuNet.Training.Data;
 using ILGpuNet.Training.Runs;
 
 namespace ILGpuNet.Cli.Commands;
@@ -44,9 +45,12 @@ internal static class PredictCommand
             var dev = CommonOptions.Open(parse.GetValue(device)!, parse.GetValue(precision)!);
             bool asGiven = parse.GetValue(preprocessed);
             if (asGiven) Prediction.CheckOnGrid(samples, RunModels.InputGrid(card.Config));
-            var predictions = CommonOptions.WithMemoryHint(() => Prediction.Run(ckpt, samples, dev, b, workers: 2, asGiven), dev, b, "--batch-size");
+            var report = new DatasetReport();
+            var predictions = CommonOptions.WithMemoryHint(() => Prediction.Run(ckpt, samples, dev, b, workers: 2, asGiven, report), dev, b, "--batch-size");
             string scans = parse.GetValue(outFile)!.FullName;
             string subjects = Path.Combine(Path.GetDirectoryName(scans)!, Path.GetFileNameWithoutExtension(scans) + "_subjects.csv");
+            report.Write(Path.Combine(Path.GetDirectoryName(scans)!, Path.GetFileNameWithoutExtension(scans) + "_dataset-report.json"));
+            output.WriteLine(report.Line());
             RunReports.WritePredictions(scans, predictions, card.Correction);
             RunReports.WritePredictions(subjects, SubjectPredictions.Average(predictions), card.Correction);
             output.WriteLine($"predict: {predictions.Count} scans of {predictions.Select(p => p.Sample.SubjectId).Distinct().Count()} subjects with {Path.GetFileName(ckpt)} " +

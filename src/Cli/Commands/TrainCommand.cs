@@ -58,6 +58,11 @@ internal static class TrainCommand
             patience, grid, downsample, width, depth, referenceHead, seed, outDir, resume, minAge, firstScan, noAugment,
             normalization, classWeight, clip, workers, syncEvery, init,
         };
+        // Cross-validation (CrossValidationJob): its options and dispatch kept in this block.
+        var folds = new Option<int?>("--folds") { Description = "Subject-level k-fold cross-validation: k runs (OUT/fold-i), each testing on one fold; cv-summary.json over them" };
+        var fold = new Option<int?>("--fold") { Description = "With --folds (or --resume of a cross-validation): train only fold i (1-based)" };
+        command.Options.Add(folds);
+        command.Options.Add(fold);
         command.SetAction(parse =>
         {
             var resumeDir = parse.GetValue(resume);
@@ -98,6 +103,8 @@ internal static class TrainCommand
             if (resumeDir is null)
             {
                 var fresh = new RunFolder(parse.GetValue(outDir)?.FullName ?? Path.Combine("runs", $"{requested.Task.Name()}-{DateTime.Now:yyyyMMdd-HHmmss}"));
+                if (CrossValidationJob.Applies(requested, false, parse.GetValue(folds), parse.GetValue(fold), fresh.Root) is { } newCv)
+                    return CrossValidationJob.Run(newCv, fresh.Root, null, given, parse.GetValue(cache)?.FullName, parse.GetValue(fold), output);
                 return TrainJob.Run(requested, fresh, null, given, parse.GetValue(cache)?.FullName, output);
             }
             var run = new RunFolder(resumeDir.FullName);
@@ -109,6 +116,8 @@ internal static class TrainCommand
             if (parse.GetValue(cache) is { } c && saved.SyntheticData is { } cohort && TrainJob.SyntheticDir(saved, c.FullName) != cohort)
                 refused.Add($"--cache {c.FullName} (the run's cohort is {cohort})");
             var resumed = ResumeOptions.Apply(saved, requested, given, run.Config, refused);
+            if (CrossValidationJob.Applies(resumed.Config, true, parse.GetValue(folds), parse.GetValue(fold), run.Root) is { } cv)
+                return CrossValidationJob.Run(cv, run.Root, resumed, given, parse.GetValue(cache)?.FullName, parse.GetValue(fold), output);
             return TrainJob.Run(resumed.Config, run, resumed, given, parse.GetValue(cache)?.FullName, output);
         });
         return command;

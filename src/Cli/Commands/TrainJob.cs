@@ -57,7 +57,7 @@ internal static class TrainJob
     }
 
     /// <summary>Before any file is written: a batch over the one-tensor bound is refused with the largest that fits.</summary>
-    private static void CheckBatch(TrainConfig config) =>
+    internal static void CheckBatch(TrainConfig config) =>
         CommonOptions.CheckBatch(RunModels.ModelConfig(config), config.BatchSize, $"--batch-size {config.BatchSize}");
 
     /// <summary>Where the synthetic cohort of a run lives: the default cache, or <paramref name="cacheDir"/>.</summary>
@@ -70,7 +70,7 @@ internal static class TrainJob
     private static int SyntheticSeed(TrainConfig config) => (int)(config.Seed % int.MaxValue);
 
     /// <summary>The synthetic cohort of this size and seed (MNI152 2 mm), generated on first use and cached.</summary>
-    private static void EnsureSynthetic(TrainConfig config, TextWriter output)
+    internal static void EnsureSynthetic(TrainConfig config, TextWriter output)
     {
         var dir = config.SyntheticData!;
         var options = new SyntheticCohortOptions { OutputDirectory = dir, Subjects = config.SyntheticSubjects, Seed = SyntheticSeed(config) };

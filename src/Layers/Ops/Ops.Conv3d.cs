@@ -220,12 +220,19 @@ public static partial class Ops
         }
     }
 
+    /// <summary>Two groups of the tiled convolution kernels per multiprocessor (128 registers a thread), as for the GEMM.</summary>
+    private static readonly KernelSpecialization TiledTwoGroupsPerSm = new(Conv3dKernels.TiledGroupSize, Conv3dKernels.TiledGroupsPerMultiprocessor);
+
+    /// <summary>The tiled forward's launch (CUDA cores and tensor cores alike): one group per 64 x 256 output tile, per group.</summary>
+    private static KernelConfig TiledForwardConfig(Conv3dShape s)
+    {
+        int tiles = Conv3dCeilDiv(s.CoutPerGroup, Conv3dKernels.TiledM) * Conv3dCeilDiv(s.N * s.OutSpatial, Conv3dKernels.TiledN);
+        return new KernelConfig(new Index3D(tiles, s.Groups, 1), new Index3D(Conv3dKernels.TiledGroupSize, 1, 1));
+    }
+
     /// <summary>Shared-memory tiled kernels (CUDA cores), padding handled by the tile loads.</summary>
     private sealed class CudaSimtConv3d : IConv3dKernels
     {
-        /// <summary>Two groups of the tiled convolution kernels per multiprocessor (128 registers a thread), as for the GEMM.</summary>
-        private static readonly KernelSpecialization TwoGroupsPerSm = new(Conv3dKernels.TiledGroupSize, Conv3dKernels.TiledGroupsPerMultiprocessor);
-
         public Tensor? Forward(Tensor x, Tensor weight, Tensor? bias, Tensor y, Conv3dShape s)
         {
             ForwardUnpadded(x.Device, x.View, weight.View, y.View, s, bias);
@@ -237,9 +244,8 @@ public static partial class Ops
 
         private static void ForwardUnpadded(Device device, ArrayView<float> x, ArrayView<float> weight, ArrayView<float> y, Conv3dShape s, Tensor? bias)
         {
-            int tiles = Conv3dCeilDiv(s.CoutPerGroup, Conv3dKernels.TiledM) * Conv3dCeilDiv(s.N * s.OutSpatial, Conv3dKernels.TiledN);
-            var config = new KernelConfig(new Index3D(tiles, s.Groups, 1), new Index3D(Conv3dKernels.TiledGroupSize, 1, 1));
-            device.Launch(Conv3dKernels.ForwardCuda, TwoGroupsPerSm, config, x, weight, bias?.View ?? weight, y, s, bias != null ? 1 : 0);
+            var config = TiledForwardConfig(s);
+            device.Launch(Conv3dKernels.ForwardCuda, TiledTwoGroupsPerSm, config, x, weight, bias?.View ?? weight, y, s, bias != null ? 1 : 0);
         }
 
         /// <summary>
@@ -251,7 +257,7 @@ public static partial class Ops
             var device = dy.Device;
             var (config, splits, wLen) = WeightGradLaunch(device, s);
             using var partials = splits > 1 ? Tensor.Empty(device, (long)splits * wLen) : null;
-            device.Launch(Conv3dKernels.WeightGradCuda, TwoGroupsPerSm, config, x.View, dy.View, (partials ?? dw).View, dw.View,
+            device.Launch(Conv3dKernels.WeightGradCuda, TiledTwoGroupsPerSm, config, x.View, dy.View, (partials ?? dw).View, dw.View,
                 device.Arrivals, s, splits);
         }
     }
@@ -276,8 +282,6 @@ public static partial class Ops
     /// </summary>
     private sealed class CudaTensorCoreConv3d : IConv3dKernels
     {
-        private static readonly KernelSpecialization TwoGroupsPerSm = new(Conv3dKernels.TiledGroupSize, Conv3dKernels.TiledGroupsPerMultiprocessor);
-
         public Tensor? Forward(Tensor x, Tensor weight, Tensor? bias, Tensor y, Conv3dShape s)
         {
             ForwardUnpadded(x.Device, x.View, weight.View, y.View, s, bias);
@@ -289,12 +293,11 @@ public static partial class Ops
 
         private static void ForwardUnpadded(Device device, ArrayView<float> x, ArrayView<float> weight, ArrayView<float> y, Conv3dShape s, Tensor? bias)
         {
-            int tiles = Conv3dCeilDiv(s.CoutPerGroup, Conv3dKernels.TiledM) * Conv3dCeilDiv(s.N * s.OutSpatial, Conv3dKernels.TiledN);
-            var config = new KernelConfig(new Index3D(tiles, s.Groups, 1), new Index3D(Conv3dKernels.TiledGroupSize, 1, 1));
+            var config = TiledForwardConfig(s);
             if (device.EffectivePrecision == Precision.Tf32x3)
-                device.Launch(Conv3dKernels.ForwardTensorCore<Tf32x3Mma>, TwoGroupsPerSm, config, x, weight, bias?.View ?? weight, y, s, bias != null ? 1 : 0);
+                device.Launch(Conv3dKernels.ForwardTensorCore<Tf32x3Mma>, TiledTwoGroupsPerSm, config, x, weight, bias?.View ?? weight, y, s, bias != null ? 1 : 0);
             else
-                device.Launch(Conv3dKernels.ForwardTensorCore<Tf32Mma>, TwoGroupsPerSm, config, x, weight, bias?.View ?? weight, y, s, bias != null ? 1 : 0);
+                device.Launch(Conv3dKernels.ForwardTensorCore<Tf32Mma>, TiledTwoGroupsPerSm, config, x, weight, bias?.View ?? weight, y, s, bias != null ? 1 : 0);
         }
 
         /// <summary>CudaSimtConv3d's splits and last-arrival sum; each warp's part of a tile on tensor cores.</summary>
@@ -304,10 +307,10 @@ public static partial class Ops
             var (config, splits, wLen) = WeightGradLaunch(device, s);
             using var partials = splits > 1 ? Tensor.Empty(device, (long)splits * wLen) : null;
             if (device.EffectivePrecision == Precision.Tf32x3)
-                device.Launch(Conv3dKernels.WeightGradTensorCore<Tf32x3Mma>, TwoGroupsPerSm, config, x.View, dy.View, (partials ?? dw).View, dw.View,
+                device.Launch(Conv3dKernels.WeightGradTensorCore<Tf32x3Mma>, TiledTwoGroupsPerSm, config, x.View, dy.View, (partials ?? dw).View, dw.View,
                     device.Arrivals, s, splits);
             else
-                device.Launch(Conv3dKernels.WeightGradTensorCore<Tf32Mma>, TwoGroupsPerSm, config, x.View, dy.View, (partials ?? dw).View, dw.View,
+                device.Launch(Conv3dKernels.WeightGradTensorCore<Tf32Mma>, TiledTwoGroupsPerSm, config, x.View, dy.View, (partials ?? dw).View, dw.View,
                     device.Arrivals, s, splits);
         }
     }

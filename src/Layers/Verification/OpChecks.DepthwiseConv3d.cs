@@ -1,53 +1,52 @@
-using ILGpuNet.Kernels;
-
 namespace ILGpuNet.Layers.Verification;
 
 public static partial class OpChecks
 {
     /// <summary>
-    /// Depthwise Conv3d on odd, non-cubic sizes: the model's 3x3x3 s1 p1 and 5x5x5 s2 p2 filters, a
-    /// non-cubic kernel with per-axis stride and padding, even and wide kernels (every unrolled tap
-    /// count of the CPU rows, the generic path, and two tap blocks of the CUDA weight reduction), with
-    /// and without bias, batch 1 and 2. The barrier variants (CUDA kernels on the GPU-shaped CPU) run on
-    /// the tiny ones only.
+    /// Depthwise Conv3d (Reference.Conv3d with groups = channels) on odd, non-cubic sizes: the model's 3x3x3 s1 p1
+    /// and 5x5x5 s2 p2 filters, a non-cubic kernel with per-axis stride and padding, even and wide kernels (every
+    /// unrolled tap count of the CPU rows, the generic path, and two tap blocks of the CUDA weight reduction), with
+    /// and without bias, batch 1 and 2; few taps over many voxels (the CUDA weight gradient splits its reduction);
+    /// then the model's depthwise geometries at reduced size with enough channels for the CPU path's unsplit
+    /// weight reduction, at tolerance 1e-5.
     /// </summary>
     [CheckFamily]
     private static IEnumerable<OpCheck> DepthwiseConv3d()
     {
-        // (n, c, input d h w, kernel, stride, padding, bias, barrier variant)
-        var cases = new (int N, int C, (int, int, int) In, (int, int, int) K, (int, int, int) S, (int, int, int) P, bool Bias, bool Barrier)[]
+        // (n, c, input d h w, kernel, stride, padding, bias)
+        var cases = new (int N, int C, (int, int, int) In, (int, int, int) K, (int, int, int) S, (int, int, int) P, bool Bias)[]
         {
-            (2, 2, (7, 9, 5), (3, 3, 3), (1, 1, 1), (1, 1, 1), true, false),
-            (1, 3, (7, 9, 5), (5, 5, 5), (2, 2, 2), (2, 2, 2), false, false),
-            (2, 2, (7, 9, 5), (5, 5, 5), (2, 2, 2), (2, 2, 2), true, false),
-            (1, 2, (7, 9, 5), (5, 5, 5), (1, 1, 1), (2, 2, 2), true, false),
-            (2, 2, (5, 4, 7), (3, 1, 5), (2, 1, 1), (1, 0, 2), true, false),
-            (1, 3, (4, 5, 6), (2, 3, 4), (1, 1, 1), (0, 1, 1), false, false),
-            (2, 2, (3, 4, 5), (1, 1, 1), (1, 1, 1), (0, 0, 0), true, false),
-            (1, 2, (5, 3, 4), (3, 1, 1), (2, 1, 1), (1, 0, 0), true, false),
-            (1, 2, (2, 5, 11), (1, 2, 7), (1, 2, 1), (0, 1, 3), true, false),
-            (1, 1, (2, 3, 13), (1, 1, 9), (1, 1, 2), (0, 0, 4), false, false),
-            // Tiny ones for the CUDA variants (256-thread groups with barriers on the CPU accelerator).
-            (1, 2, (3, 4, 5), (3, 3, 3), (1, 1, 1), (1, 1, 1), true, true),
-            (2, 1, (5, 4, 5), (5, 5, 5), (2, 2, 2), (2, 2, 2), false, true),
-            (1, 2, (3, 2, 7), (3, 1, 5), (2, 1, 1), (1, 0, 2), true, true),
-            (1, 1, (1, 2, 11), (1, 1, 9), (1, 1, 2), (0, 0, 4), true, true),
-            (2, 1, (4, 8, 8), (1, 1, 3), (1, 1, 1), (0, 0, 1), false, true),  // few taps, many voxels: split reduction
+            (2, 2, (7, 9, 5), (3, 3, 3), (1, 1, 1), (1, 1, 1), true),
+            (1, 3, (7, 9, 5), (5, 5, 5), (2, 2, 2), (2, 2, 2), false),
+            (2, 2, (7, 9, 5), (5, 5, 5), (2, 2, 2), (2, 2, 2), true),
+            (1, 2, (7, 9, 5), (5, 5, 5), (1, 1, 1), (2, 2, 2), true),
+            (2, 2, (5, 4, 7), (3, 1, 5), (2, 1, 1), (1, 0, 2), true),
+            (1, 3, (4, 5, 6), (2, 3, 4), (1, 1, 1), (0, 1, 1), false),
+            (2, 2, (3, 4, 5), (1, 1, 1), (1, 1, 1), (0, 0, 0), true),
+            (1, 2, (5, 3, 4), (3, 1, 1), (2, 1, 1), (1, 0, 0), true),
+            (1, 2, (2, 5, 11), (1, 2, 7), (1, 2, 1), (0, 1, 3), true),
+            (1, 1, (2, 3, 13), (1, 1, 9), (1, 1, 2), (0, 0, 4), false),
+            (1, 2, (3, 4, 5), (3, 3, 3), (1, 1, 1), (1, 1, 1), true),
+            (2, 1, (5, 4, 5), (5, 5, 5), (2, 2, 2), (2, 2, 2), false),
+            (1, 2, (3, 2, 7), (3, 1, 5), (2, 1, 1), (1, 0, 2), true),
+            (1, 1, (1, 2, 11), (1, 1, 9), (1, 1, 2), (0, 0, 4), true),
+            (2, 1, (4, 8, 8), (1, 1, 3), (1, 1, 1), (0, 0, 1), false),  // few taps, many voxels: split reduction
         };
         foreach (var k in cases)
+            yield return ConvCheck("depthwise_conv3d", [k.N, k.C, k.In.Item1, k.In.Item2, k.In.Item3], k.C, k.K, k.S, k.P, k.C, k.Bias, xGrad: true);
+
+        // The model's blocks: (n, c, input, kernel, stride, padding, bias).
+        var model = new (int N, int C, (int, int, int) In, int K, int S, int P, bool Bias)[]
         {
-            var s = Conv3dShape.Create(k.N, k.C, k.In.Item1, k.In.Item2, k.In.Item3, k.C, k.K.Item1, k.K.Item2, k.K.Item3,
-                k.S.Item1, k.S.Item2, k.S.Item3, k.P.Item1, k.P.Item2, k.P.Item3, groups: k.C);
-            CheckInput[] inputs = k.Bias
-                ? [CheckInput.Normal(s.N, s.Cin, s.D, s.H, s.W), CheckInput.Normal(s.Cout, 1, s.KD, s.KH, s.KW), CheckInput.Normal(s.Cout)]
-                : [CheckInput.Normal(s.N, s.Cin, s.D, s.H, s.W), CheckInput.Normal(s.Cout, 1, s.KD, s.KH, s.KW)];
-            yield return new GradCheck("depthwise_conv3d", inputs,
-                t => Ops.DepthwiseConv3d(t[0], t[1], k.Bias ? t[2] : null, s),
-                v => Reference.DepthwiseConv3d(v[0], v[1], k.Bias ? v[2] : null, s))
-            {
-                BarrierVariant = k.Barrier,
-                CoveredOps = ["DepthwiseConv3d"],
-            };
-        }
+            (2, 8, (11, 14, 11), 3, 1, 1, false),  // block 0
+            (1, 8, (11, 14, 11), 5, 2, 2, true),   // block 1
+            (2, 12, (12, 14, 12), 5, 2, 2, false), // block 2
+            (2, 16, (6, 7, 6), 5, 1, 2, false),    // block 2's repeat
+            (1, 24, (3, 4, 3), 5, 1, 2, true),     // block 3 on its 3x4x3 maps
+            (2, 48, (3, 4, 3), 1, 1, 0, false),    // the final MBConv's 1x1x1
+        };
+        foreach (var m in model)
+            yield return ConvCheck("depthwise_conv3d", [m.N, m.C, m.In.Item1, m.In.Item2, m.In.Item3], m.C, (m.K, m.K, m.K), (m.S, m.S, m.S),
+                (m.P, m.P, m.P), m.C, m.Bias, xGrad: true, forwardTolerance: 1e-5, backwardTolerance: 1e-5);
     }
 }

@@ -76,6 +76,8 @@ public sealed class OptimizerCheck(OptimizerSettings settings, double tolerance 
 
     public override IReadOnlyList<string> Covers => [settings.Kind switch { "sgd" => "Sgd", "adam" => "Adam", _ => "AdamW" }];
 
+    public override long Work => Steps * Sizes.Sum();
+
     public override CheckResult Run(Device device, int seed)
     {
         var rng = new Random(seed);
@@ -126,7 +128,7 @@ public sealed class OptimizerCheck(OptimizerSettings settings, double tolerance 
             bool sameNames = deviceState.Count == referenceState.Count;
             bool stepsMatch = optimizer.StepCount == Steps && optimizer.ParameterSteps.SequenceEqual(steps);
             bool passed = paramError <= tolerance && stateError <= tolerance && sameNames && stepsMatch && pathsAsExpected;
-            return new CheckResult(Name, Shape, GradCheck.VariantOf(device), paramError, double.NaN, passed,
+            return new CheckResult(Name, Shape, OpChecks.VariantOf(device), paramError, double.NaN, passed,
                 passed ? null : $"tolerance {tolerance:G2}: state error {stateError:E2}, state names {(sameNames ? "match" : "differ")}, " +
                     $"step counts {(stepsMatch ? "match" : "differ")}, flat/per-parameter paths {(pathsAsExpected ? "as expected" : "not as expected")}");
         }
@@ -173,8 +175,7 @@ public sealed class OptimizerCheck(OptimizerSettings settings, double tolerance 
 /// GradClip.ClipGlobalNorm against the float64 reference, with maxNorm set so that the total norm is
 /// <c>normOverMax</c> times it (above 1: clipped; below: untouched), one parameter without a gradient.
 /// ForwardError is the worst of the clipped gradients' and the returned norm's relative errors.
-/// Its sum of squares has a barrier (CUDA) variant, so the check also runs with the CUDA kernels. With
-/// <c>slots</c> the parameters form a flat set and every one has its gradient in its slot: the flat path
+/// With <c>slots</c> the parameters form a flat set and every one has its gradient in its slot: the flat path
 /// (one reduction over the flat gradient buffer with its zero padding, one scaling launch).
 /// </summary>
 public sealed class GradClipCheck(double normOverMax, double tolerance = 1e-5, bool slots = false) : OpCheck
@@ -187,7 +188,7 @@ public sealed class GradClipCheck(double normOverMax, double tolerance = 1e-5, b
 
     public override IReadOnlyList<string> Covers => ["ClipGlobalNorm"];
 
-    public override bool HasBarrierVariant => true;
+    public override long Work => Sizes.Sum();
 
     public override CheckResult Run(Device device, int seed)
     {
@@ -222,7 +223,7 @@ public sealed class GradClipCheck(double normOverMax, double tolerance = 1e-5, b
             double error = RelativeError(norm.ToArray(), [expectedNorm]);
             for (int k = 0; k < Sizes.Length; k++) error = OptimizerCheck.Worst(error, RelativeError(parameters[k].Grad!.ToArray(), expected[k]));
             bool passed = error <= tolerance && (slots ? flatPath : parameters[^1].Grad == null);
-            return new CheckResult(Name, Shape, GradCheck.VariantOf(device), error, double.NaN, passed,
+            return new CheckResult(Name, Shape, OpChecks.VariantOf(device), error, double.NaN, passed,
                 passed ? null : slots && !flatPath ? "the gradients did not land in their slots" : $"tolerance {tolerance:G2}");
         }
         finally

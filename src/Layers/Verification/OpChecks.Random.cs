@@ -1,3 +1,4 @@
+using System.Globalization;
 using ILGpuNet.Tensors;
 
 namespace ILGpuNet.Layers.Verification;
@@ -17,10 +18,10 @@ public static partial class OpChecks
         foreach (float p in new[] { 0.3f, 0.9f, 1f })
             yield return new GradCheck("dropout", [CheckInput.Normal(odd)],
                 x => Ops.Dropout(x[0], p, training: true, new RandomSource(seed, offset)),
-                x => Reference.Dropout(x[0], p, seed, offset)) { CoveredOps = ["Dropout"] };
+                x => Reference.Dropout(x[0], p, seed, offset)) { CoveredOps = ["Dropout"], Details = $"p={p.ToString(CultureInfo.InvariantCulture)} train" };
         // Evaluation mode: the identity.
         yield return new GradCheck("dropout", [CheckInput.Normal(odd)],
             x => Ops.Dropout(x[0], 0.5f, training: false, new RandomSource(seed, offset)),
-            x => Reference.Map(x[0], v => v)) { CoveredOps = ["Dropout"] };
+            x => Reference.Map(x[0], v => v)) { CoveredOps = ["Dropout"], Details = "p=0.5 eval" };
     }
 }

@@ -20,10 +20,10 @@ public static partial class OpChecks
         {
             int inner = xs[2] * xs[3] * xs[4];
             yield return new GradCheck("channel_scale", [CheckInput.Normal(xs), CheckInput.Normal(ss)],
-                x => Ops.ChannelScale(x[0], x[1]), x => Reference.ScaleRows(x[0], x[1], inner)) { BarrierVariant = true, CoveredOps = ["ChannelScale"] };
+                x => Ops.ChannelScale(x[0], x[1]), x => Reference.ScaleRows(x[0], x[1], inner)) { CoveredOps = ["ChannelScale"] };
         }
         yield return new GradCheck("channel_scale", [CheckInput.Normal(2, 3, 3, 4, 5), CheckInput.Constant([2, 3], r => CheckInput.Gaussian(r))],
-            x => Ops.ChannelScale(x[0], x[1]), x => Reference.ScaleRows(x[0], x[1], 60)) { CoveredOps = ["ChannelScale"] };
+            x => Ops.ChannelScale(x[0], x[1]), x => Reference.ScaleRows(x[0], x[1], 60)) { CoveredOps = ["ChannelScale"], Details = "gate const" };
 
         // (n, c, r, spatial): the reference's ratio r = c / 4 at a width where every dot product has many terms.
         var shapes = new (int N, int C, int R, int[] Spatial)[] { (2, 6, 2, [3, 4, 3]), (2, 6, 2, [3, 3, 3]), (3, 40, 10, [2, 3, 4]), (1, 24, 6, [1, 1, 1]),
@@ -36,7 +36,7 @@ public static partial class OpChecks
                 [CheckInput.Normal(n, c, spatial[0], spatial[1], spatial[2]), CheckInput.Normal(reduced, c, 1, 1, 1), CheckInput.Normal(reduced),
                     CheckInput.Normal(c, reduced, 1, 1, 1), CheckInput.Normal(c)],
                 x => Ops.SqueezeExcitation(x[0], x[1], x[2], x[3], x[4]),
-                x => Reference.SqueezeExcitation(x[0], x[1], x[2], x[3], x[4], n, c, inner)) { BarrierVariant = true, CoveredOps = ["SqueezeExcitation"] };
+                x => Reference.SqueezeExcitation(x[0], x[1], x[2], x[3], x[4], n, c, inner)) { CoveredOps = ["SqueezeExcitation"] };
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using ILGpuNet.Tensors;
 
 namespace ILGpuNet.Layers.Verification;
@@ -18,10 +19,11 @@ public static partial class OpChecks
             int samples = shape[0];
             yield return new GradCheck("stochastic_depth", [CheckInput.Normal(shape)],
                 x => Ops.StochasticDepth(x[0], p, training: true, new RandomSource(seed, offset)),
-                x => Reference.StochasticDepth(x[0], samples, p, seed, offset)) { CoveredOps = ["StochasticDepth"] };
+                x => Reference.StochasticDepth(x[0], samples, p, seed, offset))
+            { CoveredOps = ["StochasticDepth"], Details = $"p={p.ToString(CultureInfo.InvariantCulture)} train" };
         }
         yield return new GradCheck("stochastic_depth", [CheckInput.Normal(6, 2, 3, 2, 2)],
             x => Ops.StochasticDepth(x[0], 0.5f, training: false, new RandomSource(seed, offset)),
-            x => Reference.Map(x[0], v => v)) { CoveredOps = ["StochasticDepth"] };
+            x => Reference.Map(x[0], v => v)) { CoveredOps = ["StochasticDepth"], Details = "p=0.5 eval" };
     }
 }

@@ -4,14 +4,6 @@ namespace ILGpuNet.Layers.Verification;
 
 public static partial class Reference
 {
-    /// <summary>Values 0..n-1 of the uniform [0, 1) stream (seed, offset), as the kernels must write them bit for bit.</summary>
-    public static double[] PhiloxUniform(ulong seed, ulong offset, int n)
-    {
-        var u = new double[n];
-        for (int i = 0; i < n; i++) u[i] = Philox.Uniform(seed, offset, i);
-        return u;
-    }
-
     /// <summary>The dropout mask of the stream (seed, offset): element i survives when its uniform u_i >= p.</summary>
     public static bool[] DropoutMask(ulong seed, ulong offset, int n, float p)
     {

@@ -1,9 +1,10 @@
 namespace ILGpuNet.Training.Metrics;
 
 /// <summary>
-/// The linear brain-age bias fit predicted = Slope * age + Intercept, fitted on the training split only
-/// (ENGINEERING.md): the naive gap shrinks towards the mean age (regression to the mean), so the gap of
-/// the old is negative and that of the young positive whatever their brains look like.
+/// The linear brain-age bias fit predicted = Slope * age + Intercept: the naive gap shrinks towards the mean
+/// age (regression to the mean), so the gap of the old is negative and that of the young positive whatever
+/// their brains look like. Fit it on predictions the network did not train on (runs use the validation
+/// split): on its training subjects a network is nearly exact, the line has a slope near 1 and corrects little.
 /// </summary>
 public sealed record BrainAgeFit(double Slope, double Intercept)
 {
@@ -21,21 +22,27 @@ public sealed record BrainAgeFit(double Slope, double Intercept)
 public sealed record BrainAgeDeficit(int Demented, int Healthy, double MeanGapDemented, double MeanGapHealthy,
     double Difference, double T, double Df, double P, double CohensD);
 
-/// <summary>The brain-age gap of a split: raw and corrected, their correlation with age, and the deficit.</summary>
-public sealed record BrainAgeGapReport(BrainAgeFit Fit, double MeanGapRaw, double MeanGapCorrected,
+/// <summary>
+/// The brain-age gap of a split: raw and corrected, their correlation with age, and the deficit. <see cref="Fit"/>
+/// is null for pooled cross-validation predictions, each corrected by its own fold's fit.
+/// </summary>
+public sealed record BrainAgeGapReport(BrainAgeFit? Fit, double MeanGapRaw, double MeanGapCorrected,
     double GapAgeCorrelationRaw, double GapAgeCorrelationCorrected, RegressionMetrics Corrected, BrainAgeDeficit? Deficit)
 {
     /// <param name="cdrClass">Per sample 0/1, or null when CDR is unknown (no deficit then).</param>
-    public static BrainAgeGapReport Analyse(BrainAgeFit fit, IReadOnlyList<double> age, IReadOnlyList<double> predicted, IReadOnlyList<int>? cdrClass)
+    public static BrainAgeGapReport Analyse(BrainAgeFit fit, IReadOnlyList<double> age, IReadOnlyList<double> predicted, IReadOnlyList<int>? cdrClass) =>
+        Analyse(fit, age, predicted, age.Select((a, i) => fit.Correct(predicted[i], a)).ToList(), cdrClass);
+
+    /// <summary>The same from corrected ages already computed (<paramref name="fit"/>: the one line they come from, if any).</summary>
+    public static BrainAgeGapReport Analyse(BrainAgeFit? fit, IReadOnlyList<double> age, IReadOnlyList<double> predicted,
+        IReadOnlyList<double> correctedAge, IReadOnlyList<int>? cdrClass)
     {
         int n = age.Count;
         var raw = new double[n];
         var corrected = new double[n];
-        var correctedAge = new double[n];
         for (int i = 0; i < n; i++)
         {
             raw[i] = predicted[i] - age[i];
-            correctedAge[i] = fit.Correct(predicted[i], age[i]);
             corrected[i] = correctedAge[i] - age[i];
         }
         BrainAgeDeficit? deficit = null;

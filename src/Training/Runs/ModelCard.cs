@@ -8,7 +8,7 @@ namespace ILGpuNet.Training.Runs;
 /// <summary>
 /// What a checkpoint must carry for prediction to see what training saw: the run's configuration
 /// (task, heads, grid, widths), the preprocessing string, the age standardisation, the class names and
-/// the brain-age bias correction fitted on the training split (after training has finished), and a
+/// the brain-age bias correction fitted on the validation split (after training has finished), and a
 /// description of the data the model learned from (<see cref="Data"/>). A card travels with the weights to
 /// other machines and people, so it holds nothing of the machine it was made on: no paths, no device, no
 /// loader threads (<see cref="PortableConfig"/> leaves them out of the configuration it writes).

@@ -29,12 +29,13 @@ public static class Prediction
     }
 
     /// <summary>
-    /// Predictions of <paramref name="checkpoint"/> for <paramref name="samples"/>. With <paramref name="preprocessed"/>
-    /// the volumes are taken as they are (already on the model's grid and normalised by the user's own pipeline):
-    /// no conforming, pooling or normalisation, and every file's shape is checked against the grid before any work.
+    /// Predictions of <paramref name="checkpoint"/> for <paramref name="samples"/>, in sample order. With
+    /// <paramref name="preprocessed"/> the volumes are taken as they are (already on the model's grid and normalised by
+    /// the user's own pipeline): no conforming, pooling or normalisation, and every file's shape is checked against the
+    /// grid before any work. What each volume turned out to be goes to <paramref name="report"/> when given.
     /// </summary>
     public static List<ScanPrediction> Run(string checkpoint, IReadOnlyList<RunSample> samples, Device device, int batchSize, int workers,
-        bool preprocessed = false)
+        bool preprocessed = false, DatasetReport? report = null)
     {
         if (samples.Count == 0) throw new UserErrorException("nothing to predict: give volume files or --data");
         var card = RunCheckpoint.ReadCard(checkpoint);
@@ -43,8 +44,8 @@ public static class Prediction
         using var model = RunModels.Create(card.Config, device, new RandomSource(card.Config.Seed));
         RunCheckpoint.Load(checkpoint, model, null);
         using var loader = preprocessed
-            ? RunData.EvaluationLoader(samples, new NiftiVolumeSource(), VolumePreprocessing.Given(grid), batchSize, workers)
-            : RunData.EvaluationLoader(samples, new NiftiVolumeSource(RunModels.ConformGrid(card.Config)),
+            ? RunData.EvaluationLoader(samples, new NiftiVolumeSource(null, report), VolumePreprocessing.Given(grid), batchSize, workers)
+            : RunData.EvaluationLoader(samples, new NiftiVolumeSource(RunModels.ConformGrid(card.Config), report),
                 VolumePreprocessing.Parse(card.Preprocessing), batchSize, workers);
         return Evaluator.Run(model, loader, samples, null, card.AgeScale, device).Predictions;
     }

@@ -84,6 +84,15 @@ public sealed class RunData
     private static RunData From(TrainConfig config, OasisDataset dataset, string source, string splitsCsv)
     {
         var warnings = dataset.Warnings.ToList();
+        var samples = UsableSamples(config, dataset, source, warnings);
+        // Stratified by the task's labels together (10-year age bins for age), written to or read from splits.csv.
+        var split = dataset.LoadOrCreateSplit(splitsCsv, config.Seed,
+            new SplitFractions(config.TrainFraction, config.ValFraction, config.TestFraction), warnings);
+        return new RunData(samples, split, warnings);
+    }
+
+    private static List<RunSample> UsableSamples(TrainConfig config, OasisDataset dataset, string source, List<string> warnings)
+    {
         var samples = new List<RunSample>();
         var unusable = new List<string>();
         foreach (var sample in dataset.Samples.Select(RunSample.Of))
@@ -94,10 +103,67 @@ public sealed class RunData
         if (unusable.Count > 0)
             warnings.Add($"{unusable.Count} scan(s) without age or sex left out: {string.Join(", ", unusable.Distinct())}");
         if (samples.Count == 0) throw new DataFormatException(source, 0, null, $"no usable scans for task {config.Task.Name()}");
-        // Stratified by the task's labels together (10-year age bins for age), written to or read from splits.csv.
-        var split = dataset.LoadOrCreateSplit(splitsCsv, config.Seed,
-            new SplitFractions(config.TrainFraction, config.ValFraction, config.TestFraction), warnings);
-        return new RunData(samples, split, warnings);
+        return samples;
+    }
+
+    /// <summary>
+    /// The folds of a cross-validation of <paramref name="config"/> (<see cref="TrainConfig.Folds"/>): read back from
+    /// <paramref name="foldsCsv"/> when it exists, otherwise made from the usable scans' labels (<see cref="RunSample"/>,
+    /// the same labels training reads), stratified by the task's label (the class for cdr and sex, 10-year age bins
+    /// for age, age bins with the class head's label for brainage), and written there atomically.
+    /// </summary>
+    public static SubjectFolds LoadOrCreateFolds(TrainConfig config, string root, string? csv, string foldsCsv, List<string> warnings) =>
+        Folds(config, OasisDataset.Load(root, csv, DatasetOptions(config)), root, foldsCsv, warnings);
+
+    /// <summary>The same from CSV records and volume names already in memory (tests, other layouts).</summary>
+    public static SubjectFolds FoldsFromRecords(TrainConfig config, IReadOnlyList<OasisRecord> records, IReadOnlyList<OasisScan> scans,
+        string foldsCsv, List<string> warnings) =>
+        Folds(config, OasisDataset.FromRecords(records, scans, DatasetOptions(config)), "the records", foldsCsv, warnings);
+
+    private static SubjectFolds Folds(TrainConfig config, OasisDataset dataset, string source, string foldsCsv, List<string> warnings)
+    {
+        int k = config.Folds ?? throw new ArgumentException("the configuration has no folds", nameof(config));
+        warnings.AddRange(dataset.Warnings);
+        var samples = UsableSamples(config, dataset, source, warnings);
+        var subjects = samples.GroupBy(s => s.SubjectId, StringComparer.Ordinal).Select(g => g.First()).ToList();
+        if (File.Exists(foldsCsv))
+        {
+            var read = SubjectFolds.Read(foldsCsv, k);
+            var unassigned = subjects.Where(s => !read.Contains(s.SubjectId)).Select(s => s.SubjectId).ToList();
+            if (unassigned.Count > 0)
+                warnings.Add($"{unassigned.Count} subject(s) are not in {foldsCsv} and are left out of every fold: {string.Join(", ", unassigned)}");
+            return read;
+        }
+        if (k > subjects.Count)
+            throw new ConfigException($"--folds {k}: more folds than the {subjects.Count} subjects with every label");
+        var folds = SubjectSplits.Folds(subjects.Select(s => new SubjectLabel(s.SubjectId, TaskLabel(config, s), Stratum(config, s))),
+            k, config.Seed, SubjectSplits.Classes);
+        folds.Write(foldsCsv);
+        return folds;
+    }
+
+    /// <summary>The task's own label of a scan: the class for cdr and sex, the age for age and brainage.</summary>
+    public static float TaskLabel(TrainConfig config, RunSample s) => config.Task switch
+    {
+        TrainTask.Cdr => s.CdrClass,
+        TrainTask.Sex => s.SexClass,
+        _ => s.Age,
+    };
+
+    /// <summary>
+    /// The stratum of a scan for the task: its class, or its 10-year age bin, or (brainage) the age bin and the
+    /// class head's label combined in the mixed-radix code the single split uses.
+    /// </summary>
+    public static int Stratum(TrainConfig config, RunSample s)
+    {
+        int AgeBin() => Math.Clamp(SubjectSplits.AgeBins()(s.Age), 0, 15);
+        return config.Task switch
+        {
+            TrainTask.Cdr => s.CdrClass,
+            TrainTask.Sex => s.SexClass,
+            TrainTask.Age => AgeBin(),
+            _ => AgeBin() * 16 + s.ClassOf(config.BrainAgeClass),
+        };
     }
 
     /// <summary>

@@ -12,6 +12,11 @@ public sealed class RunFolder(string root)
     public string Predictions => Path.Combine(Root, "predictions.csv");
     public string SubjectPredictions => Path.Combine(Root, "predictions_subjects.csv");
     public string Summary => Path.Combine(Root, "summary.json");
+    public string DatasetReport => Path.Combine(Root, "dataset-report.json");
+
+    /// <summary>The subjects the brain-age correction was fitted on, with their predictions (age-head runs).</summary>
+    public string CorrectionSubjects => Path.Combine(Root, CorrectionSubjectsFile);
+    public const string CorrectionSubjectsFile = "correction_subjects.csv";
     public string Plots => Path.Combine(Root, "plots");
 
     public string Plot(string name) => Path.Combine(Plots, name);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using ILGpuNet.Tensors;
+using ILGpuNet.Training.Data;
 using ILGpuNet.Training.IO;
 using ILGpuNet.Training.Metrics;
 using ILGpuNet.Training.Reporting;
@@ -14,16 +15,20 @@ public static class RunReports
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     /// <summary>The task's metrics of a set of predictions (per scan or per subject), named for metrics.csv.</summary>
-    public static Dictionary<string, double> Metrics(IReadOnlyList<ScanPrediction> predictions, StepLoss loss)
+    public static Dictionary<string, double> Metrics(IReadOnlyList<ScanPrediction> predictions, StepLoss loss) =>
+        Metrics(predictions, loss.ClassHead, loss.AgeHead);
+
+    /// <summary>The same for the heads of a model: a classification head of <paramref name="classHead"/>'s label, an age head.</summary>
+    public static Dictionary<string, double> Metrics(IReadOnlyList<ScanPrediction> predictions, ClassLabel? classHead, bool ageHead)
     {
         var result = new Dictionary<string, double>();
-        if (loss.ClassHead is ClassLabel head)
+        if (classHead is ClassLabel head)
         {
             var labels = predictions.Select(p => p.Sample.ClassOf(head)).ToList();
             var positive = predictions.Select(p => (double)p.Probabilities![1]).ToList();
             foreach (var kv in ClassificationMetrics.Compute(labels, positive).ToDictionary()) result[kv.Key] = kv.Value;
         }
-        if (loss.AgeHead)
+        if (ageHead)
         {
             var age = predictions.Select(p => (double)p.Sample.Age).ToList();
             var predicted = predictions.Select(p => (double)p.PredictedAge!.Value).ToList();
@@ -82,12 +87,17 @@ public static class RunReports
 
         BrainAgeFit? fit = null;
         BrainAgeGapReport? gap = null;
+        CorrectionSubjects? fittedOn = null;
         if (loss.AgeHead)
         {
-            var trainSubjects = SubjectPredictions.Average(train);
-            fit = BrainAgeFit.Fit(trainSubjects.Select(p => (double)p.Sample.Age).ToList(), trainSubjects.Select(p => (double)p.PredictedAge!.Value).ToList());
-            gap = BrainAgeGapReport.Analyse(fit, subjects.Select(p => (double)p.Sample.Age).ToList(),
-                subjects.Select(p => (double)p.PredictedAge!.Value).ToList(), subjects.Select(p => p.Sample.CdrClass).ToList());
+            // Out of sample: the network fits its training subjects almost perfectly, so a line through their
+            // predictions has a slope near 1 and corrects nothing; the validation subjects show its real shrinkage.
+            var valSubjects = SubjectPredictions.Average(val);
+            fit = CorrectionFit(valSubjects);
+            fittedOn = new CorrectionSubjects(SubjectSplit.Name(Split.Val), valSubjects.Count, fit is not null, RunFolder.CorrectionSubjectsFile);
+            if (fit is not null)
+                gap = BrainAgeGapReport.Analyse(fit, subjects.Select(p => (double)p.Sample.Age).ToList(),
+                    subjects.Select(p => (double)p.PredictedAge!.Value).ToList(), subjects.Select(p => p.Sample.CdrClass).ToList());
         }
         return new RunSummary
         {
@@ -110,18 +120,29 @@ public static class RunReports
             Scan = Metrics(evaluated, loss),
             Chance = chance,
             BrainAgeCorrection = fit,
+            BrainAgeCorrectionFittedOn = fittedOn,
             BrainAgeGap = gap,
         };
     }
 
-    /// <summary>summary.json, the prediction CSVs (per scan and per subject) and the plots.</summary>
+    /// <summary>The bias line of subject-level predictions, or null when their ages do not define one (fewer than two distinct ages).</summary>
+    public static BrainAgeFit? CorrectionFit(IReadOnlyList<ScanPrediction> subjects) =>
+        subjects.Select(p => p.Sample.Age).Distinct().Count() < 2 ? null
+            : BrainAgeFit.Fit(subjects.Select(p => (double)p.Sample.Age).ToList(), subjects.Select(p => (double)p.PredictedAge!.Value).ToList());
+
+    /// <summary>
+    /// The prediction CSVs (per scan and per subject), the subjects the brain-age correction was fitted on
+    /// (<paramref name="val"/>, with an age head), the plots, and summary.json last.
+    /// </summary>
     public static void WriteAll(RunFolder run, RunSummary summary, IReadOnlyList<EpochRecord> history,
-        IReadOnlyList<ScanPrediction> train, IReadOnlyList<ScanPrediction> evaluated, StepLoss loss)
+        IReadOnlyList<ScanPrediction> val, IReadOnlyList<ScanPrediction> evaluated, StepLoss loss)
     {
-        AtomicFile.WriteAllText(run.Summary, JsonSerializer.Serialize(summary, ModelCard.Json));
         WritePredictions(run.Predictions, evaluated, summary.BrainAgeCorrection);
         WritePredictions(run.SubjectPredictions, SubjectPredictions.Average(evaluated), summary.BrainAgeCorrection);
+        if (summary.BrainAgeCorrectionFittedOn is not null)
+            WritePredictions(run.CorrectionSubjects, SubjectPredictions.Average(val), summary.BrainAgeCorrection);
         WritePlots(run, summary, history, evaluated, loss);
+        AtomicFile.WriteAllText(run.Summary, JsonSerializer.Serialize(summary, ModelCard.Json));  // last: marks the run complete
     }
 
     /// <summary>
@@ -206,11 +227,16 @@ public static class RunReports
         foreach (var (k, v) in s.Subject)
             text.Append(Inv, $"\n  {k,-18} {v,8:F3}{(s.Chance.TryGetValue(k, out var c) ? $"   (chance {c:F3})" : "")}");
         if (s.BrainAgeGap is { } g)
-        {
-            text.Append(Inv, $"\n  brain-age gap: mean raw {g.MeanGapRaw:F2} y, corrected {g.MeanGapCorrected:F2} y; corr(gap, age) {g.GapAgeCorrelationRaw:F2} -> {g.GapAgeCorrelationCorrected:F2}");
-            if (g.Deficit is { } d)
-                text.Append(Inv, $"\n  deficit CDR>0 vs CDR=0: {d.Difference:F2} y (n {d.Demented} vs {d.Healthy}), Welch t {d.T:F2}, p {d.P:G3}, d {d.CohensD:F2}");
-        }
+            text.Append(Inv, $"\n  brain-age gap: mean raw {g.MeanGapRaw:F2} y, corrected {g.MeanGapCorrected:F2} y; corr(gap, age) on the {s.EvaluatedSplit} subjects " +
+                             $"{g.GapAgeCorrelationRaw:F2} before, {g.GapAgeCorrelationCorrected:F2} after the correction{FittedOn(s)}");
+        else if (s.BrainAgeCorrectionFittedOn is { Fitted: false } f)
+            text.Append(Inv, $"\n  brain-age gap: no bias correction (the {f.Subjects} {f.Split} subjects have fewer than two distinct ages)");
+        if (s.BrainAgeGap is { Deficit: { } d })
+            text.Append(Inv, $"\n  deficit CDR>0 vs CDR=0: {d.Difference:F2} y (n {d.Demented} vs {d.Healthy}), Welch t {d.T:F2}, p {d.P:G3}, d {d.CohensD:F2}");
         return text.ToString();
     }
+
+    private static string FittedOn(RunSummary s) => s.BrainAgeCorrectionFittedOn is { } f
+        ? $" (fitted on {f.Subjects} {f.Split} subjects{(f.Split == s.EvaluatedSplit ? ", in sample" : "")})"
+        : "";
 }

@@ -33,5 +33,15 @@ public sealed record RunSummary
     public required Dictionary<string, double> Chance { get; init; }
 
     public BrainAgeFit? BrainAgeCorrection { get; init; }
+
+    /// <summary>Whose predictions the correction was fitted on (age head only); their ids are in <see cref="CorrectionSubjects.File"/>.</summary>
+    public CorrectionSubjects? BrainAgeCorrectionFittedOn { get; init; }
     public BrainAgeGapReport? BrainAgeGap { get; init; }
 }
+
+/// <summary>
+/// The subjects the brain-age bias correction was fitted on: a split the network did not train on (validation),
+/// <paramref name="Subjects"/> of them, listed in <paramref name="File"/> of the run folder. <paramref name="Fitted"/>
+/// is false when their ages do not define a line (fewer than two distinct ages): no correction then.
+/// </summary>
+public sealed record CorrectionSubjects(string Split, int Subjects, bool Fitted, string File);

@@ -80,6 +80,19 @@ public sealed record TrainConfig
     public double ValFraction { get; init; } = 0.2;
     public double TestFraction { get; init; } = 0.1;
 
+    /// <summary>
+    /// Subject-level k-fold cross-validation (<c>--folds</c>): k runs, each testing on one fold, validating on part of
+    /// the others (train:val as <see cref="TrainFraction"/>:<see cref="ValFraction"/>; <see cref="TestFraction"/> unused).
+    /// Null: one run with one train/val/test split.
+    /// </summary>
+    public int? Folds { get; init; }
+
+    /// <summary>In a fold's own run folder: which fold (1-based) of the <see cref="Folds"/> this run is.</summary>
+    public int? Fold { get; init; }
+
+    /// <summary>The share of a fold's non-test subjects that validates: the single split's train:val ratio.</summary>
+    [JsonIgnore] public double FoldValShare => ValFraction / (TrainFraction + ValFraction);
+
     /// <summary>brainage: weight of the classification loss against the age loss (standardised years).</summary>
     public double ClassLossWeight { get; init; } = 1.0;
 
@@ -167,6 +180,8 @@ public sealed record TrainConfig
         if (TrainFraction <= 0 || ValFraction <= 0 || TestFraction < 0 || Math.Abs(TrainFraction + ValFraction + TestFraction - 1) > 1e-9)
             throw new ConfigException((configFile is null ? "split fractions" : $"{configFile}: train_fraction, val_fraction and test_fraction") +
                                       $" must be positive (test may be 0) and add up to 1, got {TrainFraction}/{ValFraction}/{TestFraction}");
+        Check(Folds is null or >= 2, nameof(Folds), $"must be at least 2, got {Folds}");
+        Check(Fold is null || (Folds is int k && Fold >= 1 && Fold <= k), nameof(Fold), $"must be between 1 and the folds ({Folds}), got {Fold}");
         Check(Workers >= 1, nameof(Workers), $"must be at least 1, got {Workers}");
         Check(SyncEvery >= 1, nameof(SyncEvery), $"must be at least 1, got {SyncEvery}");
         Check(SyntheticSubjects >= 20, nameof(SyntheticSubjects), $"must be at least 20, got {SyntheticSubjects}");

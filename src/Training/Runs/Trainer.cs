@@ -16,7 +16,7 @@ public sealed class TrainingDivergedException(string message) : UserErrorExcepti
 /// (shuffled, augmented), evaluates the validation split, and writes the last checkpoint (weights,
 /// optimizer state, random state, history) and metrics.csv, atomically; the best checkpoint follows the
 /// lowest validation loss. At the end the best weights are evaluated on every split: test metrics and
-/// predictions, the brain-age correction fitted on the training split, summary.json and plots.
+/// predictions, the brain-age correction fitted on the validation split (out of sample), summary.json and plots.
 /// A run killed at any moment continues from its last checkpoint with <see cref="Resume"/>.
 /// </summary>
 public sealed class Trainer : IDisposable
@@ -38,6 +38,7 @@ public sealed class Trainer : IDisposable
     private readonly IVolumeSource source;
     private readonly DeviceBatches deviceBatches;
     private readonly LossMonitor lossMonitor;
+    private readonly DatasetReport datasetReport = new();
     private RunState state;
     private readonly string dataDescription;
 
@@ -58,7 +59,7 @@ public sealed class Trainer : IDisposable
             throw new DataFormatException(dataRoot, 0, null, $"too few subjects for a training and a validation split ({data.Samples.Count} scans)");
 
         preprocessing = RunModels.Preprocessing(config);
-        source = new NiftiVolumeSource(RunModels.ConformGrid(config));
+        source = new NiftiVolumeSource(RunModels.ConformGrid(config), datasetReport);
         trainLoader = RunData.TrainingLoader(config, trainSamples, source, preprocessing);
         valLoader = EvaluationLoader(valSamples);
 
@@ -99,6 +100,7 @@ public sealed class Trainer : IDisposable
     {
         var clock = Stopwatch.StartNew();
         double previousWall = state.WallSeconds;
+        int previousEpochs = state.Epoch;
         for (int epoch = state.Epoch + 1; epoch <= config.Epochs && !state.Stopped; epoch++)
         {
             cancel.ThrowIfCancellationRequested();
@@ -127,6 +129,8 @@ public sealed class Trainer : IDisposable
             RunCheckpoint.Save(run.LastCheckpoint, model, optimizer, state, Card());
             RunReports.WriteMetrics(run.Metrics, state.History);
             log.WriteLine(RunReports.EpochLine(record, config.Epochs, improved));
+            // After the first epoch every training and validation volume has been read once: say what they were.
+            if (epoch == previousEpochs + 1) WriteDatasetReport();
             if (patienceOut) log.WriteLine($"early stop: {state.StopReason}");
         }
         return Finish(previousWall + clock.Elapsed.TotalSeconds);
@@ -197,12 +201,21 @@ public sealed class Trainer : IDisposable
             using var testLoader = EvaluationLoader(testSamples);
             (test, testLoss) = Evaluator.Run(model, testLoader, testSamples, loss, ageScale, device);
         }
+        datasetReport.Write(run.DatasetReport);  // now with the test volumes
         var summary = RunReports.Summarise(config, state, device, train, val, test, valLoss, testLoss, wallSeconds, loss);
-        RunReports.WriteAll(run, summary, state.History, train, test.Count > 0 ? test : val, loss);
-        // The correction coefficients travel with the best weights, for predict.
+        // The correction coefficients travel with the best weights, for predict; summary.json comes last, so a
+        // run folder that has one is complete (cross-validation skips such folds on resume).
         if (File.Exists(run.BestCheckpoint))
             RunCheckpoint.Save(run.BestCheckpoint, model, null, state, Card(summary.BrainAgeCorrection));
+        RunReports.WriteAll(run, summary, state.History, val, test.Count > 0 ? test : val, loss);
         return summary;
+    }
+
+    /// <summary>dataset-report.json and its line in the log: what the volumes read so far turned out to be.</summary>
+    private void WriteDatasetReport()
+    {
+        datasetReport.Write(run.DatasetReport);
+        log.WriteLine(datasetReport.Line());
     }
 
     /// <summary>The checkpoint metadata prediction needs: preprocessing, labels, age scale.</summary>

@@ -84,4 +84,25 @@ public class MetricsTests
         Assert.NotNull(report.Deficit);
         Assert.Equal(200, report.Deficit!.Demented);
     }
+
+    [Fact]
+    public void ACorrectionFittedOnHeldOutPredictionsRemovesTheBiasWhereOneFittedOnTrainingSubjectsCannot()
+    {
+        // A network nearly exact on its training subjects (slope 0.97) that shrinks unseen brains towards the
+        // mean (slope 0.6): the held-out validation and test subjects share that shrinkage.
+        var rng = new Random(11);
+        double[] Ages(int n) => Enumerable.Range(0, n).Select(_ => 20 + 70 * rng.NextDouble()).ToArray();
+        double[] Seen(double[] age) => age.Select(a => 0.97 * a + 1.6 + 0.5 * (rng.NextDouble() - 0.5)).ToArray();
+        double[] Unseen(double[] age) => age.Select(a => 0.6 * a + 22 + 6 * (rng.NextDouble() - 0.5)).ToArray();
+        double[] trainAge = Ages(300), valAge = Ages(80), testAge = Ages(120);
+        double[] train = Seen(trainAge), val = Unseen(valAge), test = Unseen(testAge);
+
+        var inSample = BrainAgeGapReport.Analyse(BrainAgeFit.Fit(trainAge, train), testAge, test, null);
+        var heldOut = BrainAgeGapReport.Analyse(BrainAgeFit.Fit(valAge, val), testAge, test, null);
+        Assert.True(heldOut.GapAgeCorrelationRaw < -0.9, $"raw test gap correlation {heldOut.GapAgeCorrelationRaw}");
+        Assert.Equal(heldOut.GapAgeCorrelationRaw, inSample.GapAgeCorrelationRaw, 12);
+        Assert.True(inSample.GapAgeCorrelationCorrected < -0.8, $"corrected with the training fit: {inSample.GapAgeCorrelationCorrected}");
+        Assert.InRange(heldOut.GapAgeCorrelationCorrected, -0.15, 0.15);
+        Assert.InRange(heldOut.MeanGapCorrected, -1.0, 1.0);
+    }
 }

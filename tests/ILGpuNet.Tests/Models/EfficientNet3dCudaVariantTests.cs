@@ -12,6 +12,7 @@ namespace ILGpuNet.Tests.Models;
 /// gradients 1e-4 relative; barriers make this the slowest test, about 2 minutes on 2 cores). Each op is checked alone elsewhere; this catches what only their composition shows
 /// (shapes the op checks never hit, views and strides handed from one op to the next).
 /// </summary>
+[Trait("Tier", "Slow")]
 public class EfficientNet3dCudaVariantTests
 {
     // Evaluation mode: BatchNorm with running statistics. In training mode the last blocks' 1x1x1 maps of a

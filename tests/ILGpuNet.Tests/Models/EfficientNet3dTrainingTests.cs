@@ -61,6 +61,7 @@ public class EfficientNet3dTrainingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    [Trait("Tier", "Slow")]
     public void TinyDoubleHeadedModelOverfitsEightVolumes()
     {
         var config = EfficientNet3dTests.Tiny(ModelHeads.Double);

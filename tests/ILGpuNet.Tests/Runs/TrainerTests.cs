@@ -1,6 +1,8 @@
 using ILGpuNet.Tensors;
 using ILGpuNet.Tests.Data;
+using ILGpuNet.Training.Data;
 using ILGpuNet.Training.Data.Synthetic;
+using ILGpuNet.Training.Metrics;
 using ILGpuNet.Training.Runs;
 
 namespace ILGpuNet.Tests.Runs;
@@ -60,7 +62,7 @@ public class TrainerTests(TinyCohort cohort) : IClassFixture<TinyCohort>
         var config = Tiny(TrainTask.BrainAge);
         var summary = Train(config, dir.Path);
         var run = new RunFolder(dir.Path);
-        foreach (var file in new[] { run.Splits, run.Metrics, run.BestCheckpoint, run.LastCheckpoint, run.Predictions, run.SubjectPredictions, run.Summary })
+        foreach (var file in new[] { run.Splits, run.Metrics, run.BestCheckpoint, run.LastCheckpoint, run.Predictions, run.SubjectPredictions, run.Summary, run.DatasetReport })
             Assert.True(File.Exists(file), $"{file} is missing");
         foreach (var plot in new[] { "loss.png", "val_metrics.png", "roc.png", "age_predicted_vs_true.png", "gap_vs_age.png" })
             Assert.True(new FileInfo(run.Plot(plot)).Length > 1000, $"plot {plot} is missing or empty");
@@ -78,6 +80,33 @@ public class TrainerTests(TinyCohort cohort) : IClassFixture<TinyCohort>
         Assert.Equal(3, predictions.Count);
         Assert.All(predictions, p => Assert.True(p.PredictedAge is float a && float.IsFinite(a)));
         Assert.All(predictions, p => Assert.Equal(1f, p.Probabilities!.Sum(), 5));
+    }
+
+    [Fact]
+    public void TheBrainAgeCorrectionIsFittedOnTheValidationSubjectsAlone()
+    {
+        using var dir = new TempDir();
+        var summary = Train(Tiny(TrainTask.Age, epochs: 1), dir.Path);
+        var run = new RunFolder(dir.Path);
+        var split = SubjectSplit.Read(run.Splits);
+        var fitted = CsvTable.Read(run.CorrectionSubjects);
+        var ids = fitted.Rows.Select(r => r.Fields[fitted.Column("subject")]).ToList();
+        Assert.Equal(split.Subjects(Split.Val), ids.Order(StringComparer.Ordinal));
+        Assert.Equal(new CorrectionSubjects("val", ids.Count, true, RunFolder.CorrectionSubjectsFile), summary.BrainAgeCorrectionFittedOn);
+
+        // The line through the validation subjects' predictions (2 decimals in the CSV) is the one in the summary and the checkpoint.
+        double Column(CsvRow r, string name) => double.Parse(r.Fields[fitted.Column(name)], System.Globalization.CultureInfo.InvariantCulture);
+        var line = BrainAgeFit.Fit(fitted.Rows.Select(r => Column(r, "age")).ToList(), fitted.Rows.Select(r => Column(r, "predicted_age")).ToList());
+        var fit = summary.BrainAgeCorrection!;
+        Assert.Equal(fit.Slope, line.Slope, 1);
+        Assert.Equal(fit, RunCheckpoint.ReadCard(run.BestCheckpoint).Correction);
+        var gap = summary.BrainAgeGap!;
+        Assert.Equal(split.Subjects(Split.Test).Count, summary.TestSubjects);
+        Assert.Contains($"corr(gap, age) on the test subjects {gap.GapAgeCorrelationRaw:F2} before, {gap.GapAgeCorrelationCorrected:F2} after " +
+                        $"the correction (fitted on {ids.Count} val subjects)", RunReports.SummaryText(summary));
+        var json = File.ReadAllText(run.Summary);
+        Assert.Contains("\"brain_age_correction_fitted_on\"", json);
+        Assert.Contains("\"gap_age_correlation_corrected\"", json);
     }
 
     [Fact]

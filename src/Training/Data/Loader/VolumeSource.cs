@@ -26,20 +26,22 @@ public sealed class FuncVolumeSource(Func<string, TensorVolume> read) : IVolumeS
 }
 
 /// <summary>
-/// NIfTI files through <see cref="NiftiReader"/> (the first volume of a 4D file; non-finite voxels are an
-/// error, since one NaN would poison a whole batch), optionally conformed to a training grid
-/// (<see cref="Conform.ToGrid"/>: volumes already on it are untouched, others, e.g. 1 mm registrations, are
-/// resampled trilinearly), then turned into tensor order by <see cref="NiftiVolume.CopyToTensorOrder"/>.
+/// NIfTI files through <see cref="VolumeIntake"/>: the first volume of a 4D file, any datatype, non-finite voxels
+/// (NaN outside the brain, as some pipelines write) set to 0 and counted, optionally conformed to a training grid
+/// (<see cref="VolumeIntake.Fit"/>: volumes already on it are untouched, others, e.g. 1 mm registrations, are
+/// resampled trilinearly), then turned into tensor order by <see cref="NiftiVolume.CopyToTensorOrder"/>. What each
+/// volume turned out to be goes to <paramref name="report"/> when one is given.
 /// </summary>
-public sealed class NiftiVolumeSource(VoxelGrid? conformTo = null) : IVolumeSource
+public sealed class NiftiVolumeSource(VoxelGrid? conformTo = null, DatasetReport? report = null) : IVolumeSource
 {
     /// <summary>The grid every volume is conformed to, or null to take volumes as they are.</summary>
     public VoxelGrid? ConformTo { get; } = conformTo;
 
     public TensorVolume Read(string path)
     {
-        var v = NiftiReader.Read(path, 0, requireFinite: true);
-        if (ConformTo is not null) v = Conform.ToGrid(v, ConformTo);
+        var intake = VolumeIntake.Read(path, ConformTo);
+        report?.Add(intake.Findings);
+        var v = intake.Volume;
         var data = new float[v.VolumeVoxels];
         v.CopyToTensorOrder(data);
         return new TensorVolume(data, v.Nx, v.Ny, v.Nz);

@@ -119,13 +119,16 @@ public static class SubjectSplits
     public static Func<float, int> AgeBins(float width = 10f) =>
         width > 0 ? label => (int)MathF.Floor(label / width) : throw new ArgumentOutOfRangeException(nameof(width));
 
-    /// <summary>A train/val/test assignment (default 70/20/10) stratified by <paramref name="stratum"/>.</summary>
+    /// <summary>
+    /// A train/val/test assignment (default 70/20/10) stratified by <paramref name="stratum"/>;
+    /// <paramref name="stream"/> names an independent shuffle of the same seed (0: the run's single split).
+    /// </summary>
     public static SubjectSplit Stratified(IEnumerable<SubjectLabel> subjects, ulong seed,
-        Func<float, int> stratum, SplitFractions? fractions = null)
+        Func<float, int> stratum, SplitFractions? fractions = null, uint stream = 0)
     {
         var f = fractions ?? SplitFractions.Default;
         f.Validate();
-        var ordered = StratifiedOrder(subjects, seed, stratum);
+        var ordered = StratifiedOrder(subjects, seed, stratum, stream);
         var counts = new int[3];
         var entries = new List<(string, Split, float)>(ordered.Count);
         foreach (var s in ordered)
@@ -143,13 +146,25 @@ public static class SubjectSplits
         return new SubjectSplit(entries);
     }
 
-    private static List<SubjectLabel> StratifiedOrder(IEnumerable<SubjectLabel> subjects, ulong seed, Func<float, int> stratum)
+    /// <summary>
+    /// Stratified k-fold assignment by subject: the stratum-grouped shuffle (stream 0) is dealt round-robin, so
+    /// fold sizes differ by at most one subject, and so do any stratum's counts in any two folds.
+    /// </summary>
+    public static SubjectFolds Folds(IEnumerable<SubjectLabel> subjects, int k, ulong seed, Func<float, int> stratum)
+    {
+        var ordered = StratifiedOrder(subjects, seed, stratum, 0);
+        if (k < 2 || k > ordered.Count)
+            throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be between 2 and the number of subjects ({ordered.Count})");
+        return new SubjectFolds(k, ordered.Select((s, i) => new SubjectFold(s.Subject, i % k + 1, s.Label, s.Stratum ?? stratum(s.Label))));
+    }
+
+    internal static List<SubjectLabel> StratifiedOrder(IEnumerable<SubjectLabel> subjects, ulong seed, Func<float, int> stratum, uint stream)
     {
         var sorted = subjects.OrderBy(s => s.Subject, StringComparer.Ordinal).ToList();
         for (int i = 1; i < sorted.Count; i++)
             if (sorted[i].Subject == sorted[i - 1].Subject)
                 throw new ArgumentException($"subject {sorted[i].Subject} appears twice");
-        var perm = DataRandom.Permutation(sorted.Count, seed, DataRandom.SplitPurpose, 0);
+        var perm = DataRandom.Permutation(sorted.Count, seed, DataRandom.SplitPurpose, stream);
         return perm.Select(i => sorted[i]).OrderBy(s => s.Stratum ?? stratum(s.Label)).ToList(); // OrderBy is stable
     }
 }

@@ -27,7 +27,7 @@ public readonly record struct PhantomTally(
 /// (misregistration plus scan motion), intensity scale, a smooth multiplicative bias field and Rician
 /// noise (Philox per voxel, so any slice order gives the same bits).
 /// </summary>
-public static class PhantomRenderer
+public static partial class PhantomRenderer
 {
     // Template geometry, MNI millimetres.
     private const float Cx = 0, Cy = -17, Cz = 14;                 // cerebrum centre, the centre of pose and scale
@@ -82,7 +82,7 @@ public static class PhantomRenderer
     }
 
     /// <summary>Everything one scan needs per voxel, as floats, prepared once.</summary>
-    private sealed class Setup
+    private sealed partial class Setup
     {
         public const int Sums = 7;
 

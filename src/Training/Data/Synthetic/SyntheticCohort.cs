@@ -29,8 +29,8 @@ public sealed record SyntheticCohortResult(
 /// <summary>
 /// Writes a synthetic OASIS-like cohort: the OASIS registered layout
 /// (<c>DIR/OAS1_0001_MR1/OAS1_0001_MR1_mpr-1_anon.nii_registered.nii.gz</c>), the cross-sectional CSV
-/// (<c>DIR/oasis_cross-sectional.csv</c>, OASIS's columns) and <c>DIR/synthetic_truth.csv</c> with the
-/// planted anatomy of every subject. eTIV and nWBV in the CSV are measured on the phantom of each session's
+/// (<c>DIR/oasis_cross-sectional.csv</c>, OASIS's columns), <c>DIR/synthetic_truth.csv</c> with the
+/// planted anatomy of every subject and the masks of the planted regions (<see cref="PlantedRegions"/>). eTIV and nWBV in the CSV are measured on the phantom of each session's
 /// first scan (mask volume in ml; tissue over mask); ASF = 1755 / eTIV as in OASIS. Deterministic for a seed:
 /// the same options give byte-identical files whatever the thread count. What is planted: README.md,
 /// "Synthetic cohort".
@@ -107,6 +107,7 @@ public static partial class SyntheticCohort
         string csv = Path.Combine(options.OutputDirectory, CsvName);
         AtomicFile.WriteAllText(csv, CrossSectionalCsv(subjects, sessionTallies));
         AtomicFile.WriteAllText(Path.Combine(options.OutputDirectory, TruthName), TruthCsv(subjects, sessionTallies));
+        PlantedRegions.Write(options.OutputDirectory, grid);
         return new SyntheticCohortResult(subjects, sessionTallies, jobs.Count, csv, clock.Elapsed,
             Stopwatch.GetElapsedTime(0, renderTicks), Stopwatch.GetElapsedTime(0, writeTicks));
     }

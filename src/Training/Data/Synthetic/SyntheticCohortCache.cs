@@ -15,7 +15,7 @@ public static partial class SyntheticCohort
     public const string MarkerName = "synthetic_cohort.txt";
 
     /// <summary>Bumped whenever the generator's output changes, so cached cohorts of an older generator are rebuilt.</summary>
-    public const int GeneratorVersion = 1;
+    public const int GeneratorVersion = 2;
 
     /// <summary>
     /// Returns <paramref name="directory"/> holding the cohort of (subjects, seed, grid, maxScans): reused
