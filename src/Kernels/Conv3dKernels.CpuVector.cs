@@ -19,40 +19,40 @@ public static partial class Conv3dKernels
     /// <summary>Whether this machine runs the vector forward (AVX-512 or AVX2 with FMA); else the scalar <see cref="ForwardCpu"/>.</summary>
     public static bool CpuVectorForward => Vector512.IsHardwareAccelerated || (Avx2.IsSupported && Fma.IsSupported);
 
-    /// <summary>Output channels per group rounded up to a whole AVX-512 vector: the row length of <see cref="PackWeightsCpu"/>'s output.</summary>
+    /// <summary>Output channels per group rounded up to a whole AVX-512 vector: the row length of the packed weights.</summary>
     public static int CpuVectorChannelPad(Conv3dShape s) => (s.CoutPerGroup + 15) & ~15;
+
+    /// <summary>Floats of one thread's packed weights in <see cref="ForwardVectorCpu"/>'s scratch: G x K x CoutPad.</summary>
+    public static long CpuVectorPackLength(Conv3dShape s) => (long)s.Groups * s.CinPerGroup * s.KernelVolume * CpuVectorChannelPad(s);
 
     /// <summary>
     /// wt (G, K, CoutPad) from w (Cout, K), K = Cin/G x KD x KH x KW: the channels of one tap side by side (one vector
-    /// load per 16 channels), zero past Cout/G. Items: (group, tap) rows.
+    /// load per 16 channels), zero past Cout/G.
     /// </summary>
-    [Kernel]
-    public static void PackWeightsCpu(ArrayView<float> w, ArrayView<float> wt, Conv3dShape s, int coPad, int chunk)
+    private static void PackWeights(ArrayView<float> w, ArrayView<float> wt, Conv3dShape s, int coPad)
     {
         int coutPg = s.Cout / s.Groups, kdim = s.Cin / s.Groups * s.KD * s.KH * s.KW;
         int rows = s.Groups * kdim;
-        for (var work = Work.Ranges(rows, chunk); work.Next();)
+        for (int row = 0; row < rows; row++)
         {
-            int start = work.Start, end = work.End;
-            for (int row = start; row < end; row++)
-            {
-                int g = row / kdim, k = row - g * kdim;
-                for (int c = 0; c < coPad; c++)
-                    wt[row * coPad + c] = c < coutPg ? w[(g * coutPg + c) * kdim + k] : 0f;
-            }
+            int g = row / kdim, k = row - g * kdim;
+            for (int c = 0; c < coPad; c++)
+                wt[row * coPad + c] = c < coutPg ? w[(g * coutPg + c) * kdim + k] : 0f;
         }
     }
 
     /// <summary>
-    /// <see cref="ForwardCpu"/> on the vector units: y = conv(x) (+ bias) from the padded input xp and the packed weights
-    /// of <see cref="PackWeightsCpu"/>. Items: blocks of up to 64 output channels x <see cref="VectorBlockVoxels"/>
+    /// <see cref="ForwardCpu"/> on the vector units: y = conv(x) (+ bias) from the padded input xp and the weights w.
+    /// Each thread first packs w channel-fastest into its own slice of the scratch (<see cref="CpuVectorPackLength"/>
+    /// floats per thread of the launch): a copy of the weights per thread costs far less than the convolution over
+    /// them, and no launch of its own. Items: blocks of up to 64 output channels x <see cref="VectorBlockVoxels"/>
     /// consecutive output voxels of one row, channel block fastest. Voxels past OW are computed on the row's
     /// continuation (inside <see cref="CpuInputSlack"/>) and not stored.
     /// </summary>
     [Kernel]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void ForwardVectorCpu(ArrayView<float> xp, ArrayView<float> wt, ArrayView<float> bias, ArrayView<float> y,
-        Conv3dShape s, int hasBias, int coPad, int chunk)
+    public static unsafe void ForwardVectorCpu(ArrayView<float> xp, ArrayView<float> w, ArrayView<float> bias, ArrayView<float> y,
+        ArrayView<float> scratch, Conv3dShape s, int hasBias, int coPad, int chunk)
     {
         int cinPg = s.Cin / s.Groups, coutPg = s.Cout / s.Groups;
         int kdim = cinPg * s.KD * s.KH * s.KW;
@@ -61,6 +61,9 @@ public static partial class Conv3dKernels
         int units = s.N * s.Groups * s.OD * s.OH * vBlocks * cBlocks;
         int pw = s.W + 2 * s.PW, phw = (s.H + 2 * s.PH) * pw, pd = s.D + 2 * s.PD;
         int os = s.OD * s.OH * s.OW;
+        int packLength = s.Groups * kdim * coPad;
+        var wt = scratch.SubView((long)Work.ThreadIndex * packLength, packLength);
+        if ((long)Work.ThreadIndex * chunk < units) PackWeights(w, wt, s, coPad);
         fixed (float* xq = &xp[0])
         fixed (float* wq = &wt[0])
         fixed (float* bq = &bias[0])

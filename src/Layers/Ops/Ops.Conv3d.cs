@@ -149,7 +149,7 @@ public static partial class Ops
     }
 
     private static readonly KernelVariants<IConv3dKernels> Conv3dVariants = new("conv3d",
-        (KernelFamily.Cpu, "Spread + ForwardVectorCpu (AVX-512/AVX2, PackWeightsCpu) | ForwardCpu, WeightGradVectorCpu (AVX-512) | WeightGradCpu + SumRows, GemmSumCpu (1x1x1 dW)", new CpuConv3d()),
+        (KernelFamily.Cpu, "Spread + ForwardVectorCpu (AVX-512/AVX2; packs the weights per thread) | ForwardCpu, WeightGradVectorCpu (AVX-512) | WeightGradCpu + SumRows, GemmSumCpu (1x1x1 dW)", new CpuConv3d()),
         (KernelFamily.CudaSimt, "ForwardCuda, WeightGradCuda", new CudaSimtConv3d()),
         (KernelFamily.CudaTensorCore, "ForwardTensorCore<Tf32Mma|Tf32x3Mma> (forward, input gradient), WeightGradTensorCore<Tf32Mma|Tf32x3Mma>", new CudaTensorCoreConv3d()));
 
@@ -171,12 +171,12 @@ public static partial class Ops
         {
             if (Conv3dKernels.CpuVectorForward)
             {
-                int coPad = Conv3dKernels.CpuVectorChannelPad(s), kdim = s.CinPerGroup * s.KernelVolume;
-                using var packed = Tensor.Empty(device, (long)s.Groups * kdim * coPad);
-                device.Run(Conv3dKernels.PackWeightsCpu, (long)s.Groups * kdim, weight, packed.View, s, coPad);
+                int coPad = Conv3dKernels.CpuVectorChannelPad(s);
+                // Each thread of the launch packs the weights into its own slice.
+                using var packed = Tensor.Empty(device, device.MaxThreads * Conv3dKernels.CpuVectorPackLength(s));
                 long blocks = (long)s.N * s.Groups * s.OD * s.OH * Conv3dCeilDiv(s.OW, Conv3dKernels.VectorBlockVoxels)
                     * Conv3dCeilDiv(coPad, Conv3dKernels.VectorBlockChannels);
-                device.Run(Conv3dKernels.ForwardVectorCpu, blocks, xp, packed.View, bias?.View ?? weight, y, s, bias != null ? 1 : 0, coPad);
+                device.Run(Conv3dKernels.ForwardVectorCpu, blocks, xp, weight, bias?.View ?? weight, y, packed.View, s, bias != null ? 1 : 0, coPad);
                 return;
             }
             long units = (long)s.N * s.Groups * s.OD * s.OH * Conv3dCeilDiv(s.OW, Conv3dKernels.BlockColumns) * Conv3dCeilDiv(s.CoutPerGroup, Conv3dKernels.BlockChannels);
