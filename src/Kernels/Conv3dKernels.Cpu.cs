@@ -15,10 +15,10 @@ public static partial class Conv3dKernels
     public const int BlockColumns = 4;
 
     /// <summary>
-    /// Floats the CPU forward may read past the last padded row: blocks of 4 voxels run past the end of a
-    /// row (their extra outputs are dropped, their reads must stay inside the buffer).
+    /// Floats the CPU forwards may read past the last padded row: blocks of 4 (scalar) or 6 (vector) voxels run past
+    /// the end of a row (their extra outputs are dropped, their reads must stay inside the buffer).
     /// </summary>
-    public static int CpuInputSlack(Conv3dShape s) => BlockColumns * s.SW;
+    public static int CpuInputSlack(Conv3dShape s) => Math.Max(BlockColumns, VectorBlockVoxels) * s.SW;
 
     /// <summary>
     /// CPU forward: y = conv(x) (+ bias) from the zero-padded input xp (N, Cin, D+2PD, H+2PH, W+2PW,

@@ -18,6 +18,7 @@ public static class KernelCatalog
 
     public static IReadOnlyList<Entry> All()
     {
+        ScalarTwins.Install();  // whoever compiles these kernels, in whatever context, needs the twins (ScalarTwin.cs)
         var assembly = typeof(KernelCatalog).Assembly;
         var structs = assembly.GetTypes().Where(t => t.IsValueType && !t.IsEnum && t.IsPublic).ToArray();
         var entries = new List<Entry>();

@@ -2,6 +2,7 @@ using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
+using ILGpuNet.Kernels;
 
 namespace ILGpuNet.Tensors;
 
@@ -112,6 +113,7 @@ public sealed partial class Device : IDisposable
             {
                 if (context != null) return context;
                 CudaDriverResolver.Install();
+                ScalarTwins.Install();  // before any kernel compiles: vector CPU code behind plain twins (Kernels/ScalarTwin.cs)
                 context = Context.Create(builder => builder
                     .CPU(CpuDevice())
                     .CPU(GpuShapedCpuDevice())

@@ -30,6 +30,10 @@ public static partial class OpChecks
             // Hundreds of output voxels: the CUDA weight gradient splits its reduction, the last split of a tile adds them.
             ([2, 2, 6, 6, 6], 3, (3, 3, 3), (1, 1, 1), (1, 1, 1), 1, false, false),
             ([2, 4, 8, 8, 4], 6, (1, 1, 1), (1, 1, 1), (0, 0, 0), 1, true, false),   // and its 1x1x1 sibling
+            // The CPU vector kernels' blocks: 64 channels x 6 voxels, 16-channel tails, padded lanes, a voxel tail of a row.
+            ([1, 1, 3, 4, 15], 64, (3, 3, 3), (2, 2, 2), (1, 1, 1), 1, true, false),  // the stem's 64 channels, 8 voxels a row
+            ([1, 2, 2, 3, 9], 70, (1, 2, 3), (1, 1, 1), (0, 1, 1), 1, false, true),    // a full block and a 6-channel tail
+            ([2, 4, 3, 2, 8], 40, (2, 2, 3), (1, 1, 1), (1, 0, 1), 2, true, true),     // groups of 20: 16 + 4-channel tail
         };
         foreach (var c in cases)
             yield return ConvCheck("conv3d", c.X, c.Cout, c.K, c.S, c.P, c.G, c.Bias, c.XGrad);
