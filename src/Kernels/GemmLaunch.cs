@@ -71,11 +71,21 @@ public static class GemmLaunch
     /// MaxNumThreadsPerGroup, one group per multiprocessor), fewer when there are fewer 8 x 8 blocks;
     /// chunk = blocks per thread, so each thread gets one contiguous range. Requires m, n, batchCount &gt; 0.
     /// </summary>
-    public static (KernelConfig Config, int Chunk) Blocked(int numMultiprocessors, int maxGroupSize, int m, int n, int batchCount = 1)
+    public static (KernelConfig Config, int Chunk) Blocked(int numMultiprocessors, int maxGroupSize, int m, int n, int batchCount = 1) =>
+        ForUnits(numMultiprocessors, maxGroupSize, (long)CeilDiv(m, GemmKernels.BlockedTile) * CeilDiv(n, GemmKernels.BlockedTile), batchCount);
+
+    /// <summary>
+    /// Launch of <see cref="GemmKernels.GemmVectorCpu"/>: as <see cref="Blocked"/>, over its register blocks
+    /// (<see cref="GemmKernels.CpuVectorGemmUnits"/>).
+    /// </summary>
+    public static (KernelConfig Config, int Chunk) Vector(int numMultiprocessors, int maxGroupSize, int m, int n, int ops, int batchCount = 1) =>
+        ForUnits(numMultiprocessors, maxGroupSize, GemmKernels.CpuVectorGemmUnits(m, n, ops), batchCount);
+
+    /// <summary>Threads and chunk for <paramref name="units"/> blocks of C per product, each thread one contiguous range.</summary>
+    private static (KernelConfig Config, int Chunk) ForUnits(int numMultiprocessors, int maxGroupSize, long units, int batchCount)
     {
-        long units = (long)CeilDiv(m, GemmKernels.BlockedTile) * CeilDiv(n, GemmKernels.BlockedTile);
         if (units > int.MaxValue)
-            throw new ArgumentOutOfRangeException(nameof(m), "GEMM too large for the blocked kernel's int block index.");
+            throw new ArgumentOutOfRangeException(nameof(units), "GEMM too large for the CPU kernels' int block index.");
         int group = (int)Math.Min(Math.Max(1, maxGroupSize), units);
         int grid = Math.Min(Math.Max(1, numMultiprocessors), CeilDiv((int)units, group));
         int chunk = CeilDiv((int)units, grid * group);

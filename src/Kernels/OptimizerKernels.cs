@@ -13,7 +13,7 @@ namespace ILGpuNet.Kernels;
 /// device memory) and stored back, exactly as a separate <see cref="ScaleByDeviceScalar"/> pass would.
 /// </summary>
 [OpKind("optimizer")]
-public static class OptimizerKernels
+public static partial class OptimizerKernels
 {
     /// <summary>
     /// torch.optim.SGD: d = g + wd * p; with momentum, buf = d on the parameter's first step
@@ -178,45 +178,8 @@ public static class OptimizerKernels
         }
     }
 
-    /// <summary>Float4 groups summed into one partial before it joins a thread's total (SquaredNormPartials).</summary>
+    /// <summary>Float4 groups (x 4 values) summed into one partial before it joins a thread's total (SquaredNormPartialsCpu).</summary>
     public const int SquaredNormBlock = 128;
-
-    /// <summary>
-    /// CPU accelerator, first pass of a flat gradient buffer's squared norm: partials[thread] = sum of x^2 over
-    /// the thread's contiguous Float4 chunks (four lanes, then blocks of <see cref="SquaredNormBlock"/> groups
-    /// added to the total, which keeps the float error near that of a pairwise sum); thread 0 adds the
-    /// n % 4 tail. Fixed owners and order: deterministic for a launch shape. Reading Float4 pays the CPU
-    /// accelerator's view checks once per four values (ReductionKernels.SumCpu reads one at a time).
-    /// CUDA uses the block reduction ReductionKernels.SumCuda instead (a partial per thread would be too many).
-    /// </summary>
-    [Kernel]
-    public static void SquaredNormPartialsCpu(ArrayView<float> x, ArrayView<float> partials, int n, int chunk)
-    {
-        var x4 = x.Cast<Float4>();
-        long n4 = n >> 2, step = (long)Work.ThreadCount * chunk;
-        float total = 0f;
-        for (long start = (long)Work.ThreadIndex * chunk; start < n4; start += step)
-        {
-            long end = Math.Min(start + chunk, n4);
-            for (long block = start; block < end; block += SquaredNormBlock)
-            {
-                long stop = Math.Min(block + SquaredNormBlock, end);
-                float a = 0f, b = 0f, c = 0f, d = 0f;
-                for (long i = block; i < stop; i++)
-                {
-                    var v = x4[i];
-                    a += v.X * v.X;
-                    b += v.Y * v.Y;
-                    c += v.Z * v.Z;
-                    d += v.W * v.W;
-                }
-                total += (a + b) + (c + d);
-            }
-        }
-        if (Work.ThreadIndex == 0)
-            for (long i = n4 << 2; i < n; i++) total += x[i] * x[i];
-        partials[Work.ThreadIndex] = total;
-    }
 
     /// <summary>x *= scale[0], the scale read from device memory (clipping coefficient).</summary>
     [Kernel]

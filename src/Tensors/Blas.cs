@@ -25,7 +25,7 @@ public static class Blas
         int M, int N, int K, int Lda, int Ldb, int Ldc, int Ops, float Alpha, float Beta);
 
     private static readonly KernelVariants<IGemmKernels> GemmVariants = new("gemm",
-        (KernelFamily.Cpu, "GemmCpu, GemmSkinnyCpu (m or k < 8), GemmSumCpu", new CpuGemm()),
+        (KernelFamily.Cpu, "GemmVectorCpu (AVX-512; sums of terms too), GemmSkinnyCpu (m or k < 8), GemmCpu and GemmSumCpu (no AVX-512, or A^T B^T)", new CpuGemm()),
         (KernelFamily.CudaSimt, "GemmCuda", new CudaSimtGemm()),
         (KernelFamily.CudaTensorCore, "GemmTf32, GemmTf32x3 (3xtf32)", new CudaTensorCoreGemm()));
 
@@ -40,14 +40,33 @@ public static class Blas
                 device.Launch(GemmKernels.GemmSkinnyCpu, config, g.A, g.B, g.C, g.M, g.N, g.K, g.Lda, g.Ldb, g.Ldc, g.Ops, g.Alpha, g.Beta, strides, chunk);
                 return;
             }
+            if (TakesVector(g))
+            {
+                Vector(device, g, batch, new GemmSum { StrideA = strides.X, StrideB = strides.Y, StrideC = strides.Z, Terms = 1 });
+                return;
+            }
             var plan = GemmLaunch.Plan(true, sms, group, g.M, g.N, g.K, batch);
             device.Launch(GemmKernels.GemmCpu, plan.Config, g.A, g.B, g.C, g.M, g.N, g.K, g.Lda, g.Ldb, g.Ldc, g.Ops, g.Alpha, g.Beta, strides, plan.Chunk);
+        }
+
+        /// <summary>The vector kernel where the machine has AVX-512 and the layout is one of its two (not A^T B^T).</summary>
+        private static bool TakesVector(in GemmArgs g) => GemmKernels.CpuVectorGemm && GemmKernels.CpuVectorGemmTakes(g.Ops) && g.K > 0;
+
+        private static void Vector(Device device, in GemmArgs g, int batch, GemmSum sum)
+        {
+            var (config, chunk) = GemmLaunch.Vector(device.Accelerator.NumMultiprocessors, device.Accelerator.MaxNumThreadsPerGroup, g.M, g.N, g.Ops, batch);
+            device.Launch(GemmKernels.GemmVectorCpu, config, g.A, g.B, g.C, g.M, g.N, g.K, g.Lda, g.Ldb, g.Ldc, g.Ops, g.Alpha, g.Beta, sum, chunk);
         }
 
         // One launch even where Gemm would pick the skinny kernel (small spatial maps): one launch instead of one
         // per term matters more on the CPU accelerator than the skinny kernel's speed.
         public bool TryGemmSum(Device device, in GemmArgs g, int batch, GemmSum sum)
         {
+            if (TakesVector(g))
+            {
+                Vector(device, g, batch, sum);
+                return true;
+            }
             var plan = GemmLaunch.Plan(true, device.Accelerator.NumMultiprocessors, device.Accelerator.MaxNumThreadsPerGroup, g.M, g.N, g.K, batch);
             device.Launch(GemmKernels.GemmSumCpu, plan.Config, g.A, g.B, g.C, g.M, g.N, g.K, g.Lda, g.Ldb, g.Ldc, g.Ops, g.Alpha, g.Beta, sum, plan.Chunk);
             return true;

@@ -244,6 +244,17 @@ public sealed partial class Device : IDisposable
         return new LaunchPlan(new KernelConfig((int)groups, group), 1);
     }
 
+    /// <summary>
+    /// <see cref="Plan(long)"/> with each thread's chunk rounded up to a multiple of <paramref name="multiple"/> items:
+    /// whole vectors per thread for the CPU kernels on the vector units (their ranges then start on a vector boundary).
+    /// </summary>
+    public LaunchPlan Plan(long items, int multiple)
+    {
+        var plan = Plan(items);
+        int chunk = (int)Math.Min(int.MaxValue, (plan.Chunk + (long)multiple - 1) / multiple * multiple);
+        return plan with { Chunk = chunk };
+    }
+
     private MemoryBuffer1D<int, Stride1D.Dense>? arrivals;
 
     /// <summary>Per-tile counters after the first (e.g. a tiled weight gradient's tiles), see <see cref="Arrivals"/>.</summary>

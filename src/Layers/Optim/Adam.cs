@@ -1,3 +1,4 @@
+using ILGPU;
 using ILGpuNet.Kernels;
 using ILGpuNet.Tensors;
 
@@ -74,8 +75,18 @@ public class Adam : Optimizer
             ScaleGrad = gradScale != null ? 1 : 0,
         };
         // Without a scale the kernel never reads it; the parameter's view stands in.
-        p.Device.Run(OptimizerKernels.AdamStep, p.Length / 4, p.View, g.View, m.View, v.View, (gradScale ?? p).View, h, (int)p.Length);
+        Variants.For(p.Device)(p, g, m, v, (gradScale ?? p).View, h);
     }
+
+    /// <summary>The update kernel: Float4 groups on CUDA, vectors of 16 on the CPU's vector units (scalar without them).</summary>
+    private static readonly KernelVariants<Action<Tensor, Tensor, Tensor, Tensor, ArrayView<float>, AdamHyper>> Variants = new("adam",
+        (KernelFamily.Cpu, "AdamStepCpu (AVX-512, scalar twin)", (p, g, m, v, scale, h) =>
+        {
+            var plan = p.Device.Plan(p.Length, OptimizerKernels.CpuVectorWidth);
+            p.Device.Launch(OptimizerKernels.AdamStepCpu, plan.Config, p.View, g.View, m.View, v.View, scale, h, (int)p.Length, plan.Chunk);
+        }),
+        (KernelFamily.CudaSimt, "AdamStep", (p, g, m, v, scale, h) =>
+            p.Device.Run(OptimizerKernels.AdamStep, p.Length / 4, p.View, g.View, m.View, v.View, scale, h, (int)p.Length)));
 }
 
 /// <summary>

@@ -60,11 +60,11 @@ public static class GradClip
         return (norm, coefficient);
     }
 
-    /// <summary>Partial sums of squares whose total is the squared norm: CUDA's block reduction, or one Float4 pass per CPU thread.</summary>
+    /// <summary>Partial sums of squares whose total is the squared norm: CUDA's block reduction, or one vector pass per CPU thread.</summary>
     private static readonly KernelVariants<Func<Tensor, Device, Tensor>> SquaredNormPartials = new("clip_grad_norm.squared_norm",
         (KernelFamily.Cpu, "SquaredNormPartialsCpu", (x, device) =>
         {
-            var plan = device.Plan(x.Length / 4);
+            var plan = device.Plan(x.Length, OptimizerKernels.CpuVectorWidth);
             var partials = Tensor.Empty(device, plan.Config.GridDim.X * plan.Config.GroupDim.X);
             device.Launch(OptimizerKernels.SquaredNormPartialsCpu, plan.Config, x.View, partials.View, (int)x.Length, plan.Chunk);
             return partials;

@@ -11,6 +11,91 @@ public class ScalarTwinTests
         var names = ScalarTwins.Install().Select(p => p.Vector.Name + "->" + p.Scalar.Name).ToList();
         Assert.Contains("ForwardBlock->ForwardBlockScalar", names);
         Assert.Contains("WeightGradSplit->WeightGradSplitScalar", names);
+        Assert.Contains("BroadcastBlock->BroadcastBlockScalar", names);
+        Assert.Contains("DotBlock->DotBlockScalar", names);
+        Assert.Contains("AdamRange->AdamRangeScalar", names);
+        Assert.Contains("SquaredNormRange->SquaredNormRangeScalar", names);
+    }
+
+    private static float[] Draw(Random rng, int n) => Enumerable.Range(0, n).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
+
+    /// <summary>
+    /// Every 6 x 64 block of a 13 x 150 product (full blocks, a row tail and a masked column tail), op(A) stored as is
+    /// and transposed, with beta 0 over NaN and beta 0.5 over values.
+    /// </summary>
+    [Theory]
+    [InlineData(0, 0f)]
+    [InlineData(1, 0.5f)]
+    public unsafe void BroadcastBlockMatchesItsTwin(int transA, float beta)
+    {
+        const int m = 13, n = 150, k = 37;
+        var rng = new Random(11 + transA);
+        var a = Draw(rng, m * k);
+        var b = Draw(rng, k * n);
+        var c0 = beta == 0f ? Enumerable.Repeat(float.NaN, m * n).ToArray() : Draw(rng, m * n);
+        var vector = (float[])c0.Clone();
+        var scalar = (float[])c0.Clone();
+        int lda = transA == 0 ? k : m;
+        fixed (float* aq = a) fixed (float* bq = b) fixed (float* vq = vector) fixed (float* sq = scalar)
+            for (int m0 = 0; m0 < m; m0 += GemmKernels.VectorRows)
+                for (int n0 = 0; n0 < n; n0 += GemmKernels.VectorColumns)
+                {
+                    GemmKernels.BroadcastBlock(aq, bq, vq, m0, n0, m, n, k, lda, n, n, transA, 1.5f, beta);
+                    GemmKernels.BroadcastBlockScalar(aq, bq, sq, m0, n0, m, n, k, lda, n, n, transA, 1.5f, beta);
+                }
+        for (int i = 0; i < vector.Length; i++) Assert.Equal(scalar[i], vector[i], 1e-4f);
+    }
+
+    /// <summary>Every 4 x 4 block of a 7 x 10 product of A and B^T with k = 70 (four vectors and a masked tail).</summary>
+    [Fact]
+    public unsafe void DotBlockMatchesItsTwin()
+    {
+        const int m = 7, n = 10, k = 70;
+        var rng = new Random(12);
+        var a = Draw(rng, m * k);
+        var b = Draw(rng, n * k);
+        var c0 = Draw(rng, m * n);
+        var vector = (float[])c0.Clone();
+        var scalar = (float[])c0.Clone();
+        fixed (float* aq = a) fixed (float* bq = b) fixed (float* vq = vector) fixed (float* sq = scalar)
+            for (int m0 = 0; m0 < m; m0 += GemmKernels.DotTile)
+                for (int n0 = 0; n0 < n; n0 += GemmKernels.DotTile)
+                {
+                    GemmKernels.DotBlock(aq, bq, vq, m0, n0, m, n, k, k, k, n, -1f, 0.25f);
+                    GemmKernels.DotBlockScalar(aq, bq, sq, m0, n0, m, n, k, k, k, n, -1f, 0.25f);
+                }
+        for (int i = 0; i < vector.Length; i++) Assert.Equal(scalar[i], vector[i], 1e-4f);
+    }
+
+    /// <summary>The vector Adam performs the scalar one's operations in the same order: equal bit for bit, tail included.</summary>
+    [Fact]
+    public unsafe void AdamRangeMatchesItsTwinExactly()
+    {
+        const int n = 16 * 5 + 7;
+        var rng = new Random(13);
+        var p = Draw(rng, n);
+        var g = Draw(rng, n);
+        var m = Draw(rng, n);
+        var v = Draw(rng, n).Select(Math.Abs).ToArray();
+        var h = new AdamHyper { OneMinusBeta1 = 0.1f, OneMinusBeta2 = 0.001f, Eps = 1e-8f, StepSize = 1e-3f / 0.19f, Bc2Sqrt = 0.0447f,
+            L2 = 0.01f, Decay = 0.999f, ScaleGrad = 1 };
+        float[][] vectorState = [(float[])p.Clone(), (float[])g.Clone(), (float[])m.Clone(), (float[])v.Clone()];
+        float[][] scalarState = [p, g, m, v];
+        fixed (float* p1 = vectorState[0]) fixed (float* g1 = vectorState[1]) fixed (float* m1 = vectorState[2]) fixed (float* v1 = vectorState[3])
+        fixed (float* p2 = scalarState[0]) fixed (float* g2 = scalarState[1]) fixed (float* m2 = scalarState[2]) fixed (float* v2 = scalarState[3])
+        {
+            OptimizerKernels.AdamRange(p1, g1, m1, v1, 0.7f, h, 3, n);
+            OptimizerKernels.AdamRangeScalar(p2, g2, m2, v2, 0.7f, h, 3, n);
+        }
+        for (int s = 0; s < 4; s++) Assert.Equal(scalarState[s], vectorState[s]);
+    }
+
+    [Fact]
+    public unsafe void SquaredNormRangeMatchesItsTwin()
+    {
+        var x = Draw(new Random(14), 3000);
+        fixed (float* xq = x)
+            Assert.Equal(OptimizerKernels.SquaredNormRangeScalar(xq, 5, 2999), OptimizerKernels.SquaredNormRange(xq, 5, 2999), 1e-3f);
     }
 
     /// <summary>A 70-channel, 6-voxel block (a full 64-channel block and a tail) of a strided 2-channel convolution.</summary>
