@@ -39,23 +39,8 @@ public static partial class BatchNormKernels
                             for (int b0 = begin, b1; b0 < end; b0 = b1)
                             {
                                 b1 = Work.BlockEnd(b0, BlockLength, end);
-                                float s1a = 0f, s1b = 0f, s2a = 0f, s2b = 0f;
-                                int i = b0;
-                                for (; i < b1 - 3; i += 4)
-                                {
-                                    float a = row[i] - shift, b = row[i + 1] - shift, d = row[i + 2] - shift, e = row[i + 3] - shift;
-                                    s1a += a + b;
-                                    s1b += d + e;
-                                    s2a += a * a + b * b;
-                                    s2b += d * d + e * e;
-                                }
-                                for (; i < b1; i++)
-                                {
-                                    float a = row[i] - shift;
-                                    s1a += a;
-                                    s2a += a * a;
-                                }
-                                m.AddBlock(b1 - b0, shift, s1a + s1b, s2a + s2b);
+                                var sums = StatsBlock(row, b0, b1, shift);
+                                m.AddBlock(b1 - b0, shift, sums.S1, sums.S2);
                                 shift = m.Mean;
                             }
                         }
@@ -95,7 +80,9 @@ public static partial class BatchNormKernels
                     long offset = (long)row * spatial;
                     float* xr = xb + offset;
                     float* yr = yb + offset;
-                    if (addResidual)
+                    if (shape.VectorAct != VectorActNone)
+                        ForwardRow(xr, yr, rb + offset, spatial, mean, scale, shift, branch, shape.VectorAct, addResidual ? 1 : 0);
+                    else if (addResidual)
                     {
                         float* rr = rb + offset;
                         for (int i = 0; i < spatial; i++) yr[i] = act.Forward((xr[i] - mean) * scale + shift) * branch + rr[i];
@@ -126,6 +113,7 @@ public static partial class BatchNormKernels
         int splits = reduce.Splits;
         int channels = shape.Channels, spatial = shape.Spatial, items = channels * splits;
         bool scaled = (shape.Flags & BatchNormShape.HasBranchScale) != 0, store = reduce.StoreG != 0;
+        bool identityRows = shape.VectorAct == VectorActIdentity && !store;
         fixed (float* xb = &x[0])
         fixed (float* db = &dy[0])
         fixed (float* gb = &gOut[0])
@@ -148,6 +136,13 @@ public static partial class BatchNormKernels
                         for (int b0 = begin, b1; b0 < end; b0 = b1)
                         {
                             b1 = Work.BlockEnd(b0, BlockLength, end);
+                            if (identityRows)
+                            {
+                                var sums = IdentityBackwardBlock(xr, dr, b0, b1, mean, branch);
+                                sumG += sums.S1;
+                                sumGx += sums.S2;
+                                continue;
+                            }
                             float s1a = 0f, s1b = 0f, s2a = 0f, s2b = 0f;
                             int i = b0;
                             for (; i < b1 - 1; i += 2)
@@ -221,19 +216,9 @@ public static partial class BatchNormKernels
                         for (int b0 = begin, b1; b0 < end; b0 = b1)
                         {
                             b1 = Work.BlockEnd(b0, BlockLength, end);
-                            float s1 = 0f, s2 = 0f;
-                            for (int i = b0; i < b1; i++)
-                            {
-                                float u = xr[i] - mean;
-                                float z = u * scale + shift;
-                                float sig = z * z > 1e-30f ? yr[i] / z : 0.5f;
-                                float gi = dr[i] * sig * (1f + z * (1f - sig));
-                                s1 += gi;
-                                s2 += gi * u;
-                                if (store) gr[i] = gi;
-                            }
-                            sumG += s1;
-                            sumGx += s2;
+                            var sums = SiluFromOutputBlock(xr, yr, dr, gr, b0, b1, mean, scale, shift, store ? 1 : 0);
+                            sumG += sums.S1;
+                            sumGx += sums.S2;
                         }
                     }
                     pb[g] = sumG;
@@ -270,6 +255,11 @@ public static partial class BatchNormKernels
                     float a = coef[c], b = coef[channels + c], c0 = coef[2 * channels + c];
                     long offset = (long)row * spatial;
                     float* xr = xb + offset, dr = db + offset, dxr = ob + offset;
+                    if (shape.VectorAct == VectorActIdentity)
+                    {
+                        IdentityInputRow(xr, dr, dxr, spatial, mean, branch, a, b, c0);
+                        continue;
+                    }
                     for (int i = 0; i < spatial; i++)
                     {
                         float u = xr[i] - mean;
@@ -304,7 +294,7 @@ public static partial class BatchNormKernels
                     float c1 = coef[2 * channels + c] - b * stats[c];
                     long offset = (long)row * spatial;
                     float* xr = xb + offset, dxr = ob + offset;
-                    for (int i = 0; i < spatial; i++) dxr[i] = a * dxr[i] + b * xr[i] + c1;
+                    InputFromGRow(xr, dxr, spatial, a, b, c1);
                 }
             }
         }

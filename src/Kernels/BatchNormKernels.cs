@@ -17,6 +17,9 @@ public struct BatchNormShape
 
     public int Batch, Channels, Spatial, Flags;
 
+    /// <summary>CPU kernels: the activation their vector rows compute (BatchNormKernels.VectorAct*), 0: TAct's scalar loop.</summary>
+    public int VectorAct;
+
     public BatchNormShape(int batch, int channels, int spatial, int flags)
     {
         Batch = batch;

@@ -195,13 +195,22 @@ public static partial class Ops
     }
 
     private static readonly KernelVariants<IBatchNormKernels> BatchNormVariants = new("batchnorm3d",
-        (KernelFamily.Cpu, "StatsCpu, ForwardCpu, BackwardSumsCpu | BackwardSumsSiluFromOutputCpu, BackwardInputCpu | BackwardInputFromGCpu",
+        (KernelFamily.Cpu, "StatsCpu, ForwardCpu, BackwardSumsCpu | BackwardSumsSiluFromOutputCpu, BackwardInputCpu | BackwardInputFromGCpu (AVX-512 rows for identity and SiLU)",
             new CpuBatchNorm()),
         (KernelFamily.CudaSimt, "StatsCuda, ForwardCuda, BackwardSumsCuda, BackwardInputCuda", new CudaSimtBatchNorm()));
 
     /// <summary>Rows per thread and per-thread partial sums (CPU accelerator).</summary>
     private sealed class CpuBatchNorm : IBatchNormKernels
     {
+        /// <summary>The shape with the activation the kernels' vector rows compute (identity or SiLU; else their scalar loop).</summary>
+        private static BatchNormShape WithVectorAct<TAct>(BatchNormShape shape) where TAct : struct, IUnaryOp
+        {
+            shape.VectorAct = typeof(TAct) == typeof(IdentityOp) ? BatchNormKernels.VectorActIdentity
+                : typeof(TAct) == typeof(SiluOp) ? BatchNormKernels.VectorActSilu
+                : BatchNormKernels.VectorActNone;
+            return shape;
+        }
+
         // Enough items for every thread.
         public int Splits(Device device, BatchNormShape shape) =>
             Math.Clamp((device.MaxThreads + shape.Channels - 1) / shape.Channels, 1, Math.Max(1, shape.Spatial));
@@ -216,7 +225,8 @@ public static partial class Ops
 
         public void Forward<TAct>(Tensor x, Tensor stats, Tensor weight, Tensor bias, ArrayView<float> residual, ArrayView<float> scale, Tensor y,
             BatchNormShape shape) where TAct : struct, IUnaryOp =>
-            x.Device.Run(BatchNormKernels.ForwardCpu<TAct>, shape.Rows, x.View, stats.View, weight.View, bias.View, residual, scale, y.View, shape);
+            x.Device.Run(BatchNormKernels.ForwardCpu<TAct>, shape.Rows, x.View, stats.View, weight.View, bias.View, residual, scale, y.View,
+                WithVectorAct<TAct>(shape));
 
         // The activation's derivative costs more than a pass over memory here: store g rather than recompute it.
         public bool StoresG<TAct>() where TAct : struct, IUnaryOp => typeof(TAct) != typeof(IdentityOp);
@@ -236,14 +246,14 @@ public static partial class Ops
                     work.View, (storeG ?? work).View, dweight.View, dbias.View, device.Arrivals, shape, reduce);
             else
                 device.Run(BatchNormKernels.BackwardSumsCpu<TAct>, items, x.View, dy.View, stats.View, weight.View, bias.View,
-                    scale, work.View, (storeG ?? work).View, dweight.View, dbias.View, device.Arrivals, shape, reduce);
+                    scale, work.View, (storeG ?? work).View, dweight.View, dbias.View, device.Arrivals, WithVectorAct<TAct>(shape), reduce);
             return work;
         }
 
         public void BackwardInput<TAct>(Tensor x, Tensor dy, Tensor stats, Tensor weight, Tensor bias, ArrayView<float> coef, ArrayView<float> scale,
             Tensor dx, BatchNormShape shape) where TAct : struct, IUnaryOp =>
             x.Device.Run(BatchNormKernels.BackwardInputCpu<TAct>, shape.Rows, x.View, dy.View, stats.View, weight.View, bias.View, coef,
-                scale, dx.View, shape);
+                scale, dx.View, WithVectorAct<TAct>(shape));
     }
 
     /// <summary>Block reductions (about 8 groups per multiprocessor) and one Float4 per thread (CUDA cores): 5 passes, g recomputed.</summary>

@@ -15,6 +15,8 @@ public class ScalarTwinTests
         Assert.Contains("DotBlock->DotBlockScalar", names);
         Assert.Contains("AdamRange->AdamRangeScalar", names);
         Assert.Contains("SquaredNormRange->SquaredNormRangeScalar", names);
+        foreach (var row in new[] { "ForwardRow", "StatsBlock", "SiluFromOutputBlock", "IdentityBackwardBlock", "IdentityInputRow", "InputFromGRow" })
+            Assert.Contains($"{row}->{row}Scalar", names);
     }
 
     private static float[] Draw(Random rng, int n) => Enumerable.Range(0, n).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
@@ -143,5 +145,49 @@ public class ScalarTwinTests
         }
         for (int i = 0; i < vector.Length; i++) Assert.Equal(scalar[i], vector[i], 1e-3f);
         Assert.Contains(vector, v => v != 0f);
+    }
+
+    /// <summary>The batchnorm rows for SiLU with a residual and for identity, 16-lane vectors and a tail of 5.</summary>
+    [Fact]
+    public unsafe void BatchNormRowsMatchTheirTwins()
+    {
+        const int n = 16 * 3 + 5;
+        var rng = new Random(15);
+        var x = Draw(rng, n).Select(v => 8 * v).ToArray();
+        var r = Draw(rng, n);
+        var dy = Draw(rng, n);
+        float[] vector = new float[n], scalar = new float[n], gv = new float[n], gs = new float[n];
+        fixed (float* xq = x) fixed (float* rq = r) fixed (float* dq = dy) fixed (float* vq = vector) fixed (float* sq = scalar)
+        fixed (float* gvq = gv) fixed (float* gsq = gs)
+        {
+            BatchNormKernels.ForwardRow(xq, vq, rq, n, 0.1f, 1.3f, -0.2f, 0.9f, BatchNormKernels.VectorActSilu, 1);
+            BatchNormKernels.ForwardRowScalar(xq, sq, rq, n, 0.1f, 1.3f, -0.2f, 0.9f, BatchNormKernels.VectorActSilu, 1);
+            for (int i = 0; i < n; i++) Assert.Equal(scalar[i], vector[i], 1e-5f);
+
+            // SiLU's backward from its own output y (one value at z = 0 exactly: the sigmoid's limit 1/2).
+            x[7] = 0.1f;
+            BatchNormKernels.ForwardRowScalar(xq, sq, rq, n, 0.1f, 1.3f, 0f, 1f, BatchNormKernels.VectorActSilu, 0);
+            var a = BatchNormKernels.SiluFromOutputBlock(xq, sq, dq, gvq, 0, n, 0.1f, 1.3f, 0f, 1);
+            var b = BatchNormKernels.SiluFromOutputBlockScalar(xq, sq, dq, gsq, 0, n, 0.1f, 1.3f, 0f, 1);
+            Assert.Equal(b.S1, a.S1, 1e-4f);
+            Assert.Equal(b.S2, a.S2, 1e-4f);
+            for (int i = 0; i < n; i++) Assert.Equal(gs[i], gv[i], 1e-5f);
+
+            var s = BatchNormKernels.StatsBlock(xq, 2, n, 0.3f);
+            var t = BatchNormKernels.StatsBlockScalar(xq, 2, n, 0.3f);
+            Assert.Equal(t.S1, s.S1, 1e-3f);
+            Assert.Equal(t.S2, s.S2, 1e-2f);
+            var u = BatchNormKernels.IdentityBackwardBlock(xq, dq, 1, n, 0.2f, 0.8f);
+            var w = BatchNormKernels.IdentityBackwardBlockScalar(xq, dq, 1, n, 0.2f, 0.8f);
+            Assert.Equal(w.S1, u.S1, 1e-4f);
+            Assert.Equal(w.S2, u.S2, 1e-3f);
+
+            BatchNormKernels.IdentityInputRow(xq, dq, vq, n, 0.2f, 0.8f, 1.1f, -0.3f, 0.05f);
+            BatchNormKernels.IdentityInputRowScalar(xq, dq, sq, n, 0.2f, 0.8f, 1.1f, -0.3f, 0.05f);
+            for (int i = 0; i < n; i++) Assert.Equal(scalar[i], vector[i], 1e-5f);
+            BatchNormKernels.InputFromGRow(xq, vq, n, 1.1f, -0.3f, 0.05f);
+            BatchNormKernels.InputFromGRowScalar(xq, sq, n, 1.1f, -0.3f, 0.05f);
+            for (int i = 0; i < n; i++) Assert.Equal(scalar[i], vector[i], 1e-5f);
+        }
     }
 }
