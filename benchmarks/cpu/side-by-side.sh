@@ -8,13 +8,13 @@
 # and prints one table (pair.py): per case the fastest round of each (the least disturbed by other work on a
 # shared machine), libtorch/ours (below 1: libtorch is faster), and every round. Peak RSS comes from
 # /usr/bin/time (%M) for both processes. Machine, date and load average (start, end, and before each run in
-# runs.log) are recorded, and for each run the share of the cores other work took while it ran (/proc/stat). About 3-4 min on a quiet 2-core machine (ROUNDS=2); the first build restores
+# runs.log) are recorded, and for each run the share of the cores other work took while it ran (/proc/stat). About 3 min on a quiet 2-core machine (ROUNDS=3); the first build restores
 # TorchSharp-cpu (~1.2 GB).
 #
-#   benchmarks/cpu/side-by-side.sh                  # OUT=/tmp/side-by-side-<date> ROUNDS=2 WARMUP=2 STEPS=5 REPEATS=10
+#   benchmarks/cpu/side-by-side.sh                  # OUT=/tmp/side-by-side-<date> ROUNDS=3 WARMUP=2 STEPS=5 REPEATS=10
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-ROUNDS=${ROUNDS:-2} WARMUP=${WARMUP:-2} STEPS=${STEPS:-5} REPEATS=${REPEATS:-10}
+ROUNDS=${ROUNDS:-3} WARMUP=${WARMUP:-2} STEPS=${STEPS:-5} REPEATS=${REPEATS:-10}
 OUT=${OUT:-/tmp/side-by-side-$(date -u +%Y%m%dT%H%M%SZ)}
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 mkdir -p "$OUT"
