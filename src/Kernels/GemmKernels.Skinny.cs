@@ -25,7 +25,7 @@ public static partial class GemmKernels
         int ops, float alpha, float beta, LongIndex3D batchStrides, int chunk)
     {
         bool transA = (ops & TransA) != 0, transB = (ops & TransB) != 0;
-        long batch = Grid.IdxY;
+        long batch = Work.BatchIndex;
         // Along k, op(A) row i steps by aStep from a + i * aRow.
         long aStep = transA ? lda : 1, aRow = transA ? 1 : lda;
         int colBlocks = (n + SkinnyColumns - 1) / SkinnyColumns;

@@ -37,7 +37,7 @@ public static partial class GemmKernels
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void SelectBatch(ref ArrayView<float> a, ref ArrayView<float> b, ref ArrayView<float> c, long strideA, long strideB, long strideC)
     {
-        long batch = Grid.IdxY;
+        long batch = Work.BatchIndex;
         if (batch != 0)
         {
             a = a.SubView(batch * strideA);

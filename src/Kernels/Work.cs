@@ -19,11 +19,31 @@ namespace ILGpuNet.Kernels;
 /// </summary>
 public static class Work
 {
-    /// <summary>Total threads of the launch.</summary>
-    public static int ThreadCount => Grid.DimX * Group.DimX;
+    /// <summary>Total threads of the launch (along X).</summary>
+    public static int ThreadCount => ThreadCountHere();
 
-    /// <summary>This thread's index in the launch.</summary>
-    public static int ThreadIndex => Grid.GlobalIndex.X;
+    /// <summary>This thread's index in the launch (along X).</summary>
+    public static int ThreadIndex => ThreadIndexHere();
+
+    /// <summary>The launch's Y index (Grid.IdxY): the product of a batched GEMM.</summary>
+    public static int BatchIndex => BatchIndexHere();
+
+    // The CPU family's kernels run on ILGpuNet's own threads (Tensors/CpuLauncher.cs), which set DirectCpuThread;
+    // ILGPU compiles the Grid twins (ScalarTwin.cs), and kernels on ILGPU's CPU accelerator take them too.
+    [ScalarTwin(nameof(GridThreadCount))]
+    public static int ThreadCountHere() => DirectCpuThread.Active ? DirectCpuThread.Count : GridThreadCount();
+
+    public static int GridThreadCount() => Grid.DimX * Group.DimX;
+
+    [ScalarTwin(nameof(GridThreadIndex))]
+    public static int ThreadIndexHere() => DirectCpuThread.Active ? DirectCpuThread.Index : GridThreadIndex();
+
+    public static int GridThreadIndex() => Grid.GlobalIndex.X;
+
+    [ScalarTwin(nameof(GridBatchIndex))]
+    public static int BatchIndexHere() => DirectCpuThread.Active ? DirectCpuThread.Batch : GridBatchIndex();
+
+    public static int GridBatchIndex() => Grid.IdxY;
 
     /// <summary>
     /// This thread's ranges over <paramref name="count"/> items walked in chunks of <paramref name="chunk"/>:
@@ -120,4 +140,35 @@ public struct Float4
     public float X, Y, Z, W;
 
     public Float4(float x, float y, float z, float w) { X = x; Y = y; Z = z; W = w; }
+}
+
+/// <summary>
+/// The logical kernel thread that ILGpuNet's CPU launcher (Tensors/CpuLauncher.cs) runs on this OS thread: the CPU
+/// family's kernels are barrier-free .NET methods, so the launcher calls them directly on its own worker threads
+/// instead of going through ILGPU's CPU accelerator (whose launch wakes and joins its threads through a monitor and
+/// three barriers: 60 to 180 us a launch on our 2-core machines). <see cref="Work"/> reads this where it is set.
+/// </summary>
+public static class DirectCpuThread
+{
+    [ThreadStatic] private static bool active;
+    [ThreadStatic] private static int index, count, batch;
+
+    public static bool Active => active;
+
+    public static int Index => index;
+
+    public static int Count => count;
+
+    public static int Batch => batch;
+
+    /// <summary>Enters logical thread <paramref name="threadIndex"/> of <paramref name="threadCount"/> at grid Y <paramref name="batchIndex"/>.</summary>
+    public static void Enter(int threadIndex, int threadCount, int batchIndex)
+    {
+        index = threadIndex;
+        count = threadCount;
+        batch = batchIndex;
+        active = true;
+    }
+
+    public static void Leave() => active = false;
 }

@@ -30,7 +30,10 @@ public sealed partial class Device : IDisposable
         Stream = accelerator is CudaAccelerator cuda ? cuda.CreateStream(StreamFlags.CU_STREAM_NON_BLOCKING) : accelerator.DefaultStream;
         Family = family ?? (IsCpu ? KernelFamily.Cpu : KernelFamily.CudaSimt);
         Precision = precision;
-        Kernels = new KernelCache(accelerator, Family);
+        // The CPU family's kernels run on our own threads (CpuLauncher); ILGPU's launcher stays for the GPU-shaped CPU devices
+        // and, for comparison, wherever ILGPUNET_CPU_LAUNCHER=ilgpu.
+        bool direct = IsCpu && Family == KernelFamily.Cpu && Environment.GetEnvironmentVariable("ILGPUNET_CPU_LAUNCHER") != "ilgpu";
+        Kernels = new KernelCache(accelerator, Family, direct ? CpuLauncher.Shared : null);
         Pool = new BufferPool(accelerator);
         // CUDA: enough resident groups to fill every multiprocessor a few times over; the loops stride beyond.
         MaxGroups = IsCpu ? accelerator.NumMultiprocessors : accelerator.NumMultiprocessors * 8;

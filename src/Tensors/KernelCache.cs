@@ -9,7 +9,7 @@ namespace ILGpuNet.Tensors;
 /// <c>Load</c> returns the raw launcher for kernels with their own launch shape (tiles, barriers);
 /// <c>Device.Run</c> launches a one-dimensional kernel whose last parameter is the chunk (Kernels/Work.cs).
 /// </summary>
-public sealed partial class KernelCache(Accelerator accelerator, KernelFamily family)
+public sealed partial class KernelCache(Accelerator accelerator, KernelFamily family, CpuLauncher? direct = null)
 {
     private readonly Dictionary<System.Reflection.MethodInfo, Delegate> loaded = new();
     private readonly Dictionary<System.Reflection.MethodInfo, Delegate> profiled = new();
@@ -95,90 +95,90 @@ public sealed partial class KernelCache(Accelerator accelerator, KernelFamily fa
     }
 
     public Action<AcceleratorStream, KernelConfig, T1> Load<T1>(Action<T1> kernel) where T1 : struct =>
-        Get(kernel, () => accelerator.LoadKernel(kernel));
+        Get(kernel, () => direct != null ? Direct(kernel) : accelerator.LoadKernel(kernel));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2> Load<T1, T2>(Action<T1, T2> kernel) where T1 : struct where T2 : struct =>
-        Get(kernel, () => accelerator.LoadKernel(kernel));
+        Get(kernel, () => direct != null ? Direct(kernel) : accelerator.LoadKernel(kernel));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2, T3> Load<T1, T2, T3>(Action<T1, T2, T3> kernel) where T1 : struct where T2 : struct where T3 : struct =>
-        Get(kernel, () => accelerator.LoadKernel(kernel));
+        Get(kernel, () => direct != null ? Direct(kernel) : accelerator.LoadKernel(kernel));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4> Load<T1, T2, T3, T4>(Action<T1, T2, T3, T4> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct =>
-        Get(kernel, () => accelerator.LoadKernel(kernel));
+        Get(kernel, () => direct != null ? Direct(kernel) : accelerator.LoadKernel(kernel));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5> Load<T1, T2, T3, T4, T5>(Action<T1, T2, T3, T4, T5> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct =>
-        Get(kernel, () => accelerator.LoadKernel(kernel));
+        Get(kernel, () => direct != null ? Direct(kernel) : accelerator.LoadKernel(kernel));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6> Load<T1, T2, T3, T4, T5, T6>(Action<T1, T2, T3, T4, T5, T6> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct =>
-        Get(kernel, () => accelerator.LoadKernel(kernel));
+        Get(kernel, () => direct != null ? Direct(kernel) : accelerator.LoadKernel(kernel));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7> Load<T1, T2, T3, T4, T5, T6, T7>(Action<T1, T2, T3, T4, T5, T6, T7> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct =>
-        Get(kernel, () => accelerator.LoadKernel(kernel));
+        Get(kernel, () => direct != null ? Direct(kernel) : accelerator.LoadKernel(kernel));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8> Load<T1, T2, T3, T4, T5, T6, T7, T8>(Action<T1, T2, T3, T4, T5, T6, T7, T8> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct =>
-        Get(kernel, () => accelerator.LoadKernel(kernel));
+        Get(kernel, () => direct != null ? Direct(kernel) : accelerator.LoadKernel(kernel));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9> Load<T1, T2, T3, T4, T5, T6, T7, T8, T9>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct =>
-        Get(kernel, () => accelerator.LoadKernel(kernel));
+        Get(kernel, () => direct != null ? Direct(kernel) : accelerator.LoadKernel(kernel));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10> Load<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct =>
-        Get(kernel, () => accelerator.LoadKernel(kernel));
+        Get(kernel, () => direct != null ? Direct(kernel) : accelerator.LoadKernel(kernel));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11> Load<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct where T11 : struct =>
-        Get(kernel, () => accelerator.LoadKernel(kernel));
+        Get(kernel, () => direct != null ? Direct(kernel) : accelerator.LoadKernel(kernel));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12> Load<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct where T11 : struct where T12 : struct =>
-        Get(kernel, () => accelerator.LoadKernel(kernel));
+        Get(kernel, () => direct != null ? Direct(kernel) : accelerator.LoadKernel(kernel));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13> Load<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct where T11 : struct where T12 : struct where T13 : struct =>
-        Get(kernel, () => accelerator.LoadKernel(kernel));
+        Get(kernel, () => direct != null ? Direct(kernel) : accelerator.LoadKernel(kernel));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14> Load<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct where T11 : struct where T12 : struct where T13 : struct where T14 : struct =>
-        Get(kernel, () => accelerator.LoadKernel(kernel));
+        Get(kernel, () => direct != null ? Direct(kernel) : accelerator.LoadKernel(kernel));
 
 
     // With a launch specialization (e.g. a register cap for two groups per multiprocessor).
     public Action<AcceleratorStream, KernelConfig, T1> Load<T1>(Action<T1> kernel, KernelSpecialization specialization) where T1 : struct =>
-        Get(kernel, specialization, () => accelerator.LoadKernel(kernel, specialization));
+        Get(kernel, specialization, () => direct != null ? Direct(kernel) : accelerator.LoadKernel(kernel, specialization));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2> Load<T1, T2>(Action<T1, T2> kernel, KernelSpecialization specialization) where T1 : struct where T2 : struct =>
-        Get(kernel, specialization, () => accelerator.LoadKernel(kernel, specialization));
+        Get(kernel, specialization, () => direct != null ? Direct(kernel) : accelerator.LoadKernel(kernel, specialization));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2, T3> Load<T1, T2, T3>(Action<T1, T2, T3> kernel, KernelSpecialization specialization) where T1 : struct where T2 : struct where T3 : struct =>
-        Get(kernel, specialization, () => accelerator.LoadKernel(kernel, specialization));
+        Get(kernel, specialization, () => direct != null ? Direct(kernel) : accelerator.LoadKernel(kernel, specialization));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4> Load<T1, T2, T3, T4>(Action<T1, T2, T3, T4> kernel, KernelSpecialization specialization) where T1 : struct where T2 : struct where T3 : struct where T4 : struct =>
-        Get(kernel, specialization, () => accelerator.LoadKernel(kernel, specialization));
+        Get(kernel, specialization, () => direct != null ? Direct(kernel) : accelerator.LoadKernel(kernel, specialization));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5> Load<T1, T2, T3, T4, T5>(Action<T1, T2, T3, T4, T5> kernel, KernelSpecialization specialization) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct =>
-        Get(kernel, specialization, () => accelerator.LoadKernel(kernel, specialization));
+        Get(kernel, specialization, () => direct != null ? Direct(kernel) : accelerator.LoadKernel(kernel, specialization));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6> Load<T1, T2, T3, T4, T5, T6>(Action<T1, T2, T3, T4, T5, T6> kernel, KernelSpecialization specialization) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct =>
-        Get(kernel, specialization, () => accelerator.LoadKernel(kernel, specialization));
+        Get(kernel, specialization, () => direct != null ? Direct(kernel) : accelerator.LoadKernel(kernel, specialization));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7> Load<T1, T2, T3, T4, T5, T6, T7>(Action<T1, T2, T3, T4, T5, T6, T7> kernel, KernelSpecialization specialization) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct =>
-        Get(kernel, specialization, () => accelerator.LoadKernel(kernel, specialization));
+        Get(kernel, specialization, () => direct != null ? Direct(kernel) : accelerator.LoadKernel(kernel, specialization));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8> Load<T1, T2, T3, T4, T5, T6, T7, T8>(Action<T1, T2, T3, T4, T5, T6, T7, T8> kernel, KernelSpecialization specialization) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct =>
-        Get(kernel, specialization, () => accelerator.LoadKernel(kernel, specialization));
+        Get(kernel, specialization, () => direct != null ? Direct(kernel) : accelerator.LoadKernel(kernel, specialization));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9> Load<T1, T2, T3, T4, T5, T6, T7, T8, T9>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9> kernel, KernelSpecialization specialization) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct =>
-        Get(kernel, specialization, () => accelerator.LoadKernel(kernel, specialization));
+        Get(kernel, specialization, () => direct != null ? Direct(kernel) : accelerator.LoadKernel(kernel, specialization));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10> Load<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10> kernel, KernelSpecialization specialization) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct =>
-        Get(kernel, specialization, () => accelerator.LoadKernel(kernel, specialization));
+        Get(kernel, specialization, () => direct != null ? Direct(kernel) : accelerator.LoadKernel(kernel, specialization));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11> Load<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11> kernel, KernelSpecialization specialization) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct where T11 : struct =>
-        Get(kernel, specialization, () => accelerator.LoadKernel(kernel, specialization));
+        Get(kernel, specialization, () => direct != null ? Direct(kernel) : accelerator.LoadKernel(kernel, specialization));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12> Load<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12> kernel, KernelSpecialization specialization) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct where T11 : struct where T12 : struct =>
-        Get(kernel, specialization, () => accelerator.LoadKernel(kernel, specialization));
+        Get(kernel, specialization, () => direct != null ? Direct(kernel) : accelerator.LoadKernel(kernel, specialization));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13> Load<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13> kernel, KernelSpecialization specialization) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct where T11 : struct where T12 : struct where T13 : struct =>
-        Get(kernel, specialization, () => accelerator.LoadKernel(kernel, specialization));
+        Get(kernel, specialization, () => direct != null ? Direct(kernel) : accelerator.LoadKernel(kernel, specialization));
 
     public Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14> Load<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14> kernel, KernelSpecialization specialization) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct where T11 : struct where T12 : struct where T13 : struct where T14 : struct =>
-        Get(kernel, specialization, () => accelerator.LoadKernel(kernel, specialization));
+        Get(kernel, specialization, () => direct != null ? Direct(kernel) : accelerator.LoadKernel(kernel, specialization));
 }
 
 
