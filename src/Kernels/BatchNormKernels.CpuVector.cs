@@ -40,7 +40,7 @@ public static partial class BatchNormKernels
             for (; i + 16 <= n; i += 16)
             {
                 var z = (Vector512.Load(x + i) - vm) * vs + vt;
-                if (act == VectorActSilu) z *= Vector512<float>.One / (Vector512<float>.One + Vector512.Exp(-z));
+                if (act == VectorActSilu) z *= Vector512<float>.One / (Vector512<float>.One + VectorMath.Exp(-z));
                 z *= vb;
                 if (addResidual != 0) z += Vector512.Load(r + i);
                 z.Store(y + i);
