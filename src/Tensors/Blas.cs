@@ -25,7 +25,7 @@ public static class Blas
         int M, int N, int K, int Lda, int Ldb, int Ldc, int Ops, float Alpha, float Beta);
 
     private static readonly KernelVariants<IGemmKernels> GemmVariants = new("gemm",
-        (KernelFamily.Cpu, "GemmVectorCpu (AVX-512; sums of terms too), GemmSkinnyCpu (m or k < 8), GemmCpu and GemmSumCpu (no AVX-512, or A^T B^T)", new CpuGemm()),
+        (KernelFamily.Cpu, "GemmVectorCpu (AVX-512, any m and k; sums of terms too); without AVX-512 or for A^T B^T: GemmSkinnyCpu (m or k < 8), GemmCpu, GemmSumCpu", new CpuGemm()),
         (KernelFamily.CudaSimt, "GemmCuda", new CudaSimtGemm()),
         (KernelFamily.CudaTensorCore, "GemmTf32, GemmTf32x3 (3xtf32)", new CudaTensorCoreGemm()));
 
@@ -34,7 +34,7 @@ public static class Blas
         public void Gemm(Device device, in GemmArgs g, int batch, LongIndex3D strides)
         {
             int sms = device.Accelerator.NumMultiprocessors, group = device.Accelerator.MaxNumThreadsPerGroup;
-            if (GemmLaunch.IsSkinny(g.M, g.K))
+            if (!TakesVector(g) && GemmLaunch.IsSkinny(g.M, g.K))
             {
                 var (config, chunk) = GemmLaunch.Skinny(sms, group, g.M, g.N, batch);
                 device.Launch(GemmKernels.GemmSkinnyCpu, config, g.A, g.B, g.C, g.M, g.N, g.K, g.Lda, g.Ldb, g.Ldc, g.Ops, g.Alpha, g.Beta, strides, chunk);

@@ -28,6 +28,9 @@ public sealed class GemmFixture : IDisposable
     public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>,
         int, int, int, int, int, int, int, float, float, LongIndex3D, int> Skinny { get; }
 
+    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        int, int, int, int, int, int, int, float, float, GemmSum, int> Vector { get; }
+
     public GemmFixture()
     {
         Context = Context.Create(b => b
@@ -43,6 +46,9 @@ public sealed class GemmFixture : IDisposable
             int, int, int, int, int, int, int, float, float, LongIndex3D, int>(GemmKernels.GemmCpu);
         Skinny = Cpu.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
             int, int, int, int, int, int, int, float, float, LongIndex3D, int>(GemmKernels.GemmSkinnyCpu);
+        ScalarTwins.Install();  // GemmVectorCpu's blocks compile as their scalar twins (the CPU runs the vector code)
+        Vector = Cpu.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            int, int, int, int, int, int, int, float, float, GemmSum, int>(GemmKernels.GemmVectorCpu);
     }
 
     public void Dispose()
@@ -210,6 +216,46 @@ public class GemmKernelTests(GemmFixture fx) : IClassFixture<GemmFixture>
             p.M, p.N, p.K, p.Lda, p.Ldb, p.Ldc, p.Ops, p.Alpha, p.Beta, new LongIndex3D(p.StrideA, p.StrideB, p.StrideC), chunk);
         acc.Synchronize();
         return c.GetAsArray1D();
+    }
+
+    private float[] RunVector(Problem p)
+    {
+        var acc = fx.Cpu;
+        using var a = acc.Allocate1D(p.A);
+        using var b = acc.Allocate1D(p.B);
+        using var c = acc.Allocate1D(p.C0);
+        var (config, chunk) = GemmLaunch.Vector(acc.NumMultiprocessors, acc.MaxNumThreadsPerGroup, p.M, p.N, p.Ops, p.Batch);
+        var sum = new GemmSum { StrideA = p.StrideA, StrideB = p.StrideB, StrideC = p.StrideC, Terms = 1 };
+        fx.Vector(acc.DefaultStream, config, At(a, p.Offset), At(b, p.Offset), At(c, p.Offset),
+            p.M, p.N, p.K, p.Lda, p.Ldb, p.Ldc, p.Ops, p.Alpha, p.Beta, sum, chunk);
+        acc.Synchronize();
+        return c.GetAsArray1D();
+    }
+
+    public static TheoryData<int, int, int> VectorSizes => new()
+    {
+        { 1, 1, 1 }, { 1, 400, 70 }, { 13, 150, 37 }, { 7, 10, 1 }, { 64, 130, 3 }, { 6, 64, 16 }, { 40, 9, 33 },
+    };
+
+    /// <summary>
+    /// GemmVectorCpu (AVX-512 blocks, or their scalar twins without it) in its two layouts families (op(B) not
+    /// transposed; A B^T), with NaN padding around every operand, offsets, pitches and a batch of two.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(VectorSizes))]
+    public void VectorMatchesReference(int m, int n, int k)
+    {
+        for (int ops = 0; ops < 3; ops++)
+        {
+            Assert.True(GemmKernels.CpuVectorGemmTakes(ops));
+            foreach (var (alpha, beta, pad, offset, batch) in new[] { (1f, 0f, 0, 0, 1), (-0.75f, 0.5f, 3, 1, 2) })
+            {
+                var p = Problem.Create(ops * 1000 + m * 7 + n * 3 + k + pad, m, n, k, ops, alpha, beta, batch, pad, offset);
+                double err = p.Check(RunVector(p));
+                Assert.True(err < 1e-5, $"vector {Name(ops)} {m}x{n}x{k} alpha={alpha} beta={beta} pad={pad} batch={batch}: relative error {err:E2}");
+            }
+        }
+        Assert.False(GemmKernels.CpuVectorGemmTakes(GemmKernels.TransA | GemmKernels.TransB));
     }
 
     public static TheoryData<int, int, int> SkinnySizes => new()
