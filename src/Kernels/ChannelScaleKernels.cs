@@ -58,52 +58,46 @@ public static class ChannelScaleKernels
         }
     }
 
+    /// <summary>CPU: y = x * s[i / inner], each thread a contiguous range of the n values, row by row on the vector units.</summary>
+    [Kernel]
+    public static unsafe void ScaleCpu(ArrayView<float> x, ArrayView<float> s, ArrayView<float> y, int n, int inner, int chunk)
+    {
+        fixed (float* xq = &x[0])
+        fixed (float* yq = &y[0])
+            for (var work = Work.Ranges(n, chunk); work.Next();)
+                for (int i = work.Start, end = work.End; i < end;)
+                {
+                    int row = i / inner, stop = (int)Math.Min((long)(row + 1) * inner, end);
+                    CpuRows.ScaleAdd(xq + i, yq + i, stop - i, s[row], 0f);
+                    i = stop;
+                }
+    }
+
     /// <summary>
     /// CPU: item g = (row g / splits, slice g % splits): dx = dy * s[row] over the slice (when
     /// <paramref name="writeDx"/> is 1) and partials[g] = sum over the slice of dy * x.
     /// </summary>
     [Kernel]
-    public static void ScaleBackwardCpu(ArrayView<float> x, ArrayView<float> s, ArrayView<float> dy, ArrayView<float> dx,
+    public static unsafe void ScaleBackwardCpu(ArrayView<float> x, ArrayView<float> s, ArrayView<float> dy, ArrayView<float> dx,
         ArrayView<float> partials, int rows, int inner, int splits, int writeDx, int chunk)
     {
         int items = rows * splits;
-        bool vector = (inner & 3) == 0;
-        int units = vector ? inner >> 2 : inner;
-        for (var work = Work.Ranges(items, chunk); work.Next();)
-        {
-            int start = work.Start, stop = work.End;
-            for (int g = start; g < stop; g++)
+        // Slices in units of 4 values when rows are a multiple of 4 long (the CUDA sibling's Float4 units; same items).
+        int unit = (inner & 3) == 0 ? 4 : 1, units = inner / unit;
+        fixed (float* xq = &x[0])
+        fixed (float* gq = &dy[0])
+        fixed (float* dq = &dx[0])
+            for (var work = Work.Ranges(items, chunk); work.Next();)
             {
-                int row = g / splits, split = g - row * splits;
-                int begin = SliceStart(units, split, splits), end = SliceStart(units, split + 1, splits);
-                long rowStart = (long)row * units;
-                float scale = s[row];
-                float acc = 0f;
-                if (vector)
+                int start = work.Start, stop = work.End;
+                for (int g = start; g < stop; g++)
                 {
-                    var x4 = x.Cast<Float4>();
-                    var dy4 = dy.Cast<Float4>();
-                    var dx4 = dx.Cast<Float4>();
-                    for (long k = rowStart + begin; k < rowStart + end; k++)
-                    {
-                        var gy = dy4[k];
-                        var v = x4[k];
-                        if (writeDx != 0) dx4[k] = new Float4(gy.X * scale, gy.Y * scale, gy.Z * scale, gy.W * scale);
-                        acc += (gy.X * v.X + gy.Y * v.Y) + (gy.Z * v.Z + gy.W * v.W);
-                    }
+                    int row = g / splits, split = g - row * splits;
+                    long begin = (long)row * inner + (long)SliceStart(units, split, splits) * unit;
+                    int length = (SliceStart(units, split + 1, splits) - SliceStart(units, split, splits)) * unit;
+                    partials[g] = CpuRows.ScaleDot(gq + begin, xq + begin, dq + begin, length, s[row], writeDx);
                 }
-                else
-                {
-                    for (long k = rowStart + begin; k < rowStart + end; k++)
-                    {
-                        float gy = dy[k];
-                        if (writeDx != 0) dx[k] = gy * scale;
-                        acc += gy * x[k];
-                    }
-                }
-                partials[g] = acc;
             }
-        }
     }
 
     /// <summary>

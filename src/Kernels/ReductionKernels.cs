@@ -112,11 +112,27 @@ public static class ReductionKernels
 
     /// <summary>CPU sibling of ChannelSumCuda: item g (same numbering) summed serially by one thread.</summary>
     [Kernel]
-    public static void ChannelSumCpu<TOp>(ArrayView<float> x, ArrayView<float> partials, int outer, int channels, int inner, int splits, int chunk)
+    public static unsafe void ChannelSumCpu<TOp>(ArrayView<float> x, ArrayView<float> partials, int outer, int channels, int inner, int splits,
+        int identity, int chunk)
         where TOp : struct, IUnaryOp
     {
         var op = default(TOp);
         int items = channels * splits;
+        if (identity != 0)
+        {
+            // TOp is the identity (the host says so): plain sums on the vector units.
+            fixed (float* xq = &x[0])
+                for (var work = Work.Ranges(items, chunk); work.Next();)
+                    for (int g = work.Start; g < work.End; g++)
+                    {
+                        int c = g / splits, split = g - c * splits;
+                        int begin = (int)((long)inner * split / splits), end = (int)((long)inner * (split + 1) / splits);
+                        float acc = 0f;
+                        for (int n = 0; n < outer; n++) acc += CpuRows.Sum(xq + ((long)n * channels + c) * inner + begin, end - begin);
+                        partials[g] = acc;
+                    }
+            return;
+        }
         for (var work = Work.Ranges(items, chunk); work.Next();)
         {
             int start = work.Start, stop = work.End;

@@ -138,6 +138,22 @@ public static class SqueezeExcitationKernels
         }
     }
 
+    /// <summary>CPU: <see cref="InputGrad"/>, each thread a contiguous range of the n values, row by row on the vector units.</summary>
+    [OpKind("elementwise")]
+    [Kernel]
+    public static unsafe void InputGradCpu(ArrayView<float> dy, ArrayView<float> gate, ArrayView<float> dpooled, ArrayView<float> dx, int n, int inner, int chunk)
+    {
+        fixed (float* gq = &dy[0])
+        fixed (float* dq = &dx[0])
+            for (var work = Work.Ranges(n, chunk); work.Next();)
+                for (int i = work.Start, end = work.End; i < end;)
+                {
+                    int row = i / inner, stop = (int)Math.Min((long)(row + 1) * inner, end);
+                    CpuRows.ScaleAdd(gq + i, dq + i, stop - i, gate[row], dpooled[row]);
+                    i = stop;
+                }
+    }
+
     /// <summary>
     /// dx = dy * gate[row] + dpooled[row] for x viewed as (rows, inner): the scale's and the mean's
     /// gradients in one pass. Launch over n / 4 items when inner % 4 == 0 (Float4), else over n.

@@ -59,6 +59,9 @@ public static class Reductions
 
     private sealed class CpuSums : ISumKernels
     {
+        /// <summary>1 when TOp is the identity: ChannelSumCpu then sums on the vector units.</summary>
+        private static int IsIdentity<TOp>() where TOp : struct, IUnaryOp => typeof(TOp) == typeof(IdentityOp) ? 1 : 0;
+
         public Tensor SumPartials<TOp>(ArrayView<float> x, Device device) where TOp : struct, IUnaryOp
         {
             int n = checked((int)x.Length);
@@ -76,11 +79,11 @@ public static class Reductions
             if (splits == 1 && scale == 1f)
             {
                 // One partial per channel is the sum itself: no second pass.
-                device.Run(ReductionKernels.ChannelSumCpu<TOp>, channels, x, y, outer, channels, inner, 1);
+                device.Run(ReductionKernels.ChannelSumCpu<TOp>, channels, x, y, outer, channels, inner, 1, IsIdentity<TOp>());
                 return;
             }
             using var partials = Tensor.Empty(device, (long)channels * splits);
-            device.Run(ReductionKernels.ChannelSumCpu<TOp>, (long)channels * splits, x, partials.View, outer, channels, inner, splits);
+            device.Run(ReductionKernels.ChannelSumCpu<TOp>, (long)channels * splits, x, partials.View, outer, channels, inner, splits, IsIdentity<TOp>());
             SumRows(device, partials.View, y, channels, splits, scale);
         }
     }

@@ -53,7 +53,7 @@ public static partial class Ops
             if (x.RequiresGrad)
             {
                 var dx = Tensor.Empty(device, x.Shape);
-                device.Run(SqueezeExcitationKernels.InputGrad, inner % 4 == 0 ? x.Length / 4 : x.Length, dy.View, gate.View, dpooled.View, dx.View, x.Elements, inner);
+                SeInputGradVariants.For(device)(dy, gate, dpooled, dx, inner);
                 Autograd.Accumulate(x, dx);
             }
             AccumulateIfNeeded(w1, dw1);
@@ -125,11 +125,22 @@ public static partial class Ops
         return y;
     }
 
-    private static void RunScale(Tensor x, Tensor factors, Tensor y, int inner)
-    {
-        int n = x.Elements;
-        x.Device.Run(ChannelScaleKernels.Scale, inner % 4 == 0 ? n / 4 : n, x.View, factors.View, y.View, n, inner);
-    }
+    private static void RunScale(Tensor x, Tensor factors, Tensor y, int inner) => ScaleVariants.For(x.Device)(x, factors, y, inner);
+
+    /// <summary>y = x * factors[row]: Float4 groups on CUDA; contiguous ranges on the CPU's vector units.</summary>
+    private static readonly KernelVariants<Action<Tensor, Tensor, Tensor, int>> ScaleVariants = new("channel_scale",
+        (KernelFamily.Cpu, "ScaleCpu", (x, factors, y, inner) =>
+            x.Device.Run(ChannelScaleKernels.ScaleCpu, x.Elements, x.View, factors.View, y.View, x.Elements, inner)),
+        (KernelFamily.CudaSimt, "Scale", (x, factors, y, inner) =>
+            x.Device.Run(ChannelScaleKernels.Scale, inner % 4 == 0 ? x.Elements / 4 : x.Elements, x.View, factors.View, y.View, x.Elements, inner)));
+
+    /// <summary>dx = dy * gate[row] + dpooled[row]: squeeze-excitation's input gradient in one pass.</summary>
+    private static readonly KernelVariants<Action<Tensor, Tensor, Tensor, Tensor, int>> SeInputGradVariants = new("squeeze_excitation.input_grad",
+        (KernelFamily.Cpu, "InputGradCpu", (dy, gate, dpooled, dx, inner) =>
+            dy.Device.Run(SqueezeExcitationKernels.InputGradCpu, dx.Elements, dy.View, gate.View, dpooled.View, dx.View, dx.Elements, inner)),
+        (KernelFamily.CudaSimt, "InputGrad", (dy, gate, dpooled, dx, inner) =>
+            dy.Device.Run(SqueezeExcitationKernels.InputGrad, inner % 4 == 0 ? dx.Length / 4 : dx.Length, dy.View, gate.View, dpooled.View,
+                dx.View, dx.Elements, inner)));
 
     /// <summary>dx = dy * s[row] (when dx is given) and ds[row] = sum of dy * x, in one pass plus a row sum of partials.</summary>
     private static void ScaleBackward(Tensor x, Tensor s, Tensor dy, Tensor? dx, Tensor ds, int rows, int inner)

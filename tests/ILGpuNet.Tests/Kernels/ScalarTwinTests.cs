@@ -15,7 +15,7 @@ public class ScalarTwinTests
         Assert.Contains("DotBlock->DotBlockScalar", names);
         Assert.Contains("AdamRange->AdamRangeScalar", names);
         Assert.Contains("SquaredNormRange->SquaredNormRangeScalar", names);
-        foreach (var row in new[] { "ForwardRow", "StatsBlock", "SiluFromOutputBlock", "IdentityBackwardBlock", "IdentityInputRow", "InputFromGRow" })
+        foreach (var row in new[] { "Sum", "ScaleAdd", "ScaleDot", "ForwardRow", "StatsBlock", "SiluFromOutputBlock", "IdentityBackwardBlock", "IdentityInputRow", "InputFromGRow" })
             Assert.Contains($"{row}->{row}Scalar", names);
     }
 
@@ -188,6 +188,28 @@ public class ScalarTwinTests
             BatchNormKernels.InputFromGRow(xq, vq, n, 1.1f, -0.3f, 0.05f);
             BatchNormKernels.InputFromGRowScalar(xq, sq, n, 1.1f, -0.3f, 0.05f);
             for (int i = 0; i < n; i++) Assert.Equal(scalar[i], vector[i], 1e-5f);
+        }
+    }
+
+    /// <summary>The row loops of the CPU kernels: 16-lane vectors, whole 512-value blocks and a tail.</summary>
+    [Fact]
+    public unsafe void CpuRowsMatchTheirTwins()
+    {
+        const int n = 512 * 2 + 16 * 3 + 7;
+        var rng = new Random(16);
+        var x = Draw(rng, n);
+        var dy = Draw(rng, n);
+        float[] vector = new float[n], scalar = new float[n];
+        fixed (float* xq = x) fixed (float* gq = dy) fixed (float* vq = vector) fixed (float* sq = scalar)
+        {
+            Assert.Equal(CpuRows.SumScalar(xq + 1, n - 1), CpuRows.Sum(xq + 1, n - 1), 1e-3f);
+            CpuRows.ScaleAdd(xq, vq, n, 1.5f, -0.25f);
+            CpuRows.ScaleAddScalar(xq, sq, n, 1.5f, -0.25f);
+            Assert.Equal(scalar, vector);
+            float a = CpuRows.ScaleDot(gq, xq, vq, n - 3, 0.7f, 1);
+            float b = CpuRows.ScaleDotScalar(gq, xq, sq, n - 3, 0.7f, 1);
+            Assert.Equal(b, a, 1e-3f);
+            Assert.Equal(scalar, vector);
         }
     }
 }
