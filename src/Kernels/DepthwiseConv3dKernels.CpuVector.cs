@@ -16,7 +16,10 @@ public static partial class DepthwiseConv3dKernels
     public const int VectorChannels = 16;
 
     /// <summary>Whether this machine runs the vector kernels (AVX-512, or AVX2 with FMA); else the scalar row kernels.</summary>
-    public static bool CpuVector => Vector512.IsHardwareAccelerated || (Avx2.IsSupported && Fma.IsSupported);
+    public static bool CpuVector => VectorLanes > 0;
+
+    /// <summary>Floats per vector of the vector kernels on this machine: 16 (AVX-512), 8 (AVX2 with FMA) or 0 (neither).</summary>
+    public static int VectorLanes { get; } = Vector512.IsHardwareAccelerated ? 16 : Avx2.IsSupported && Fma.IsSupported ? 8 : 0;
 
     /// <summary>Outputs (along W) of the register blocks: blocks of 8, the last one of 4 when at most 4 are left.</summary>
     private static int RoundToBlocks(int count)
@@ -165,12 +168,18 @@ public static partial class DepthwiseConv3dKernels
     [ScalarTwin(nameof(ForwardUnitScalar))]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void ForwardUnit(float* x, float* w, float* bias, float* y, float* scratch, Conv3dShape s, int hasBias,
+        int n, int c0, int od0, int od1) =>
+        ForwardUnitOn(VectorLanes, x, w, bias, y, scratch, s, hasBias, n, c0, od0, od1);
+
+    /// <summary><see cref="ForwardUnit"/> on vectors of <paramref name="lanes"/> floats (16, 8 or 0: the scalar twin), for tests.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void ForwardUnitOn(int lanes, float* x, float* w, float* bias, float* y, float* scratch, Conv3dShape s, int hasBias,
         int n, int c0, int od0, int od1)
     {
         int cn = Math.Min(VectorChannels, s.Cout - c0);
-        if (Vector512.IsHardwareAccelerated)
+        if (lanes == 16 && Vector512.IsHardwareAccelerated)
             ForwardPass<Lanes16, Vector512<float>>(x, w, bias, y, scratch, s, hasBias, n, c0, cn, od0, od1);
-        else if (Avx2.IsSupported && Fma.IsSupported)
+        else if (lanes == 8 && Avx2.IsSupported && Fma.IsSupported)
             for (int h = 0; h < cn; h += 8)
                 ForwardPass<Lanes8, Vector256<float>>(x, w, bias, y, scratch, s, hasBias, n, c0 + h, Math.Min(8, cn - h), od0, od1);
         else ForwardUnitScalar(x, w, bias, y, scratch, s, hasBias, n, c0, od0, od1);
@@ -218,12 +227,18 @@ public static partial class DepthwiseConv3dKernels
     [ScalarTwin(nameof(InputGradUnitScalar))]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void InputGradUnit(float* dy, float* w, float* dx, float* scratch, Conv3dShape s, int accumulate,
+        int n, int c0, int id0, int id1) =>
+        InputGradUnitOn(VectorLanes, dy, w, dx, scratch, s, accumulate, n, c0, id0, id1);
+
+    /// <summary><see cref="InputGradUnit"/> on vectors of <paramref name="lanes"/> floats (16, 8 or 0: the scalar twin), for tests.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void InputGradUnitOn(int lanes, float* dy, float* w, float* dx, float* scratch, Conv3dShape s, int accumulate,
         int n, int c0, int id0, int id1)
     {
         int cn = Math.Min(VectorChannels, s.Cin - c0);
-        if (Vector512.IsHardwareAccelerated)
+        if (lanes == 16 && Vector512.IsHardwareAccelerated)
             InputGradPass<Lanes16, Vector512<float>>(dy, w, dx, scratch, s, accumulate, n, c0, cn, id0, id1);
-        else if (Avx2.IsSupported && Fma.IsSupported)
+        else if (lanes == 8 && Avx2.IsSupported && Fma.IsSupported)
             for (int h = 0; h < cn; h += 8)
                 InputGradPass<Lanes8, Vector256<float>>(dy, w, dx, scratch, s, accumulate, n, c0 + h, Math.Min(8, cn - h), id0, id1);
         else InputGradUnitScalar(dy, w, dx, scratch, s, accumulate, n, c0, id0, id1);
@@ -272,12 +287,17 @@ public static partial class DepthwiseConv3dKernels
     /// </summary>
     [ScalarTwin(nameof(WeightGradUnitScalar))]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void WeightGradUnit(float* x, float* dy, float* dw, float* scratch, Conv3dShape s, int c0, int r0, int r1)
+    public static unsafe void WeightGradUnit(float* x, float* dy, float* dw, float* scratch, Conv3dShape s, int c0, int r0, int r1) =>
+        WeightGradUnitOn(VectorLanes, x, dy, dw, scratch, s, c0, r0, r1);
+
+    /// <summary><see cref="WeightGradUnit"/> on vectors of <paramref name="lanes"/> floats (16, 8 or 0: the scalar twin), for tests.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void WeightGradUnitOn(int lanes, float* x, float* dy, float* dw, float* scratch, Conv3dShape s, int c0, int r0, int r1)
     {
         int cn = Math.Min(VectorChannels, s.Cout - c0);
-        if (Vector512.IsHardwareAccelerated)
+        if (lanes == 16 && Vector512.IsHardwareAccelerated)
             WeightGradPass<Lanes16, Vector512<float>>(x, dy, dw, scratch, s, c0, cn, r0, r1);
-        else if (Avx2.IsSupported && Fma.IsSupported)
+        else if (lanes == 8 && Avx2.IsSupported && Fma.IsSupported)
             for (int h = 0; h < cn; h += 8)
                 WeightGradPass<Lanes8, Vector256<float>>(x, dy, dw, scratch, s, c0 + h, Math.Min(8, cn - h), r0, r1);
         else WeightGradUnitScalar(x, dy, dw, scratch, s, c0, r0, r1);
