@@ -28,8 +28,8 @@ public static partial class DepthwiseConv3dKernels
         return (count & ~7) + (rest == 0 ? 0 : rest <= 4 ? 4 : 8);
     }
 
-    /// <summary>Columns of a W-padded input row of the forward: every tap of the block-rounded outputs.</summary>
-    private static int ForwardRowWidth(Conv3dShape s) => (RoundToBlocks(s.OW) - 1) * s.SW + s.KW;
+    /// <summary>Columns of a W-padded input row of the forward: every tap of the block-rounded outputs, and the whole row.</summary>
+    private static int ForwardRowWidth(Conv3dShape s) => Math.Max((RoundToBlocks(s.OW) - 1) * s.SW + s.KW, s.PW + s.W);
 
     /// <summary>Filter taps along W rounded up to the weight gradient's chunks (5 wide while 4 or more are left, then 3).</summary>
     private static int WeightGradTapsWidth(int kw)
@@ -39,8 +39,8 @@ public static partial class DepthwiseConv3dKernels
         return kw - k0 > 0 ? k0 + 3 : k0;
     }
 
-    /// <summary>Columns of a W-padded input row of the weight gradient.</summary>
-    private static int WeightGradRowWidth(Conv3dShape s) => (s.OW - 1) * s.SW + WeightGradTapsWidth(s.KW);
+    /// <summary>Columns of a W-padded input row of the weight gradient: every tap of every output, and the whole row.</summary>
+    private static int WeightGradRowWidth(Conv3dShape s) => Math.Max((s.OW - 1) * s.SW + WeightGradTapsWidth(s.KW), s.PW + s.W);
 
     /// <summary>Zero columns before dy column 0 in the input gradient's padded dy rows (as the scalar kernel's PadRowsCpu).</summary>
     private static int InputGradLeft(Conv3dShape s) => Math.Max(0, (s.KW - 1 - s.PW + s.SW - 1) / s.SW);
@@ -352,6 +352,12 @@ public static partial class DepthwiseConv3dKernels
 
         /// <summary>a x b + c, one rounding.</summary>
         static abstract TV Fma(TV a, TV b, TV c);
+
+        /// <summary>
+        /// An L x L transpose: vector k of the result (dst + k x dstStride) holds element k of the vectors at src + j x
+        /// srcStride, j &lt; L; added to what dst holds when <paramref name="add"/>.
+        /// </summary>
+        static abstract void Transpose(float* src, long srcStride, float* dst, long dstStride, bool add);
     }
 
     /// <summary>AVX-512: 16 lanes.</summary>
@@ -372,6 +378,56 @@ public static partial class DepthwiseConv3dKernels
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<float> Fma(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Avx512F.FusedMultiplyAdd(a, b, c);
+
+        /// <summary>16 x 16 in three rounds: 32-bit and 64-bit interleaves within 128-bit lanes, then two of 128-bit lanes.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static unsafe void Transpose(float* src, long srcStride, float* dst, long dstStride, bool add)
+        {
+            // Rows in groups of four: group g's 64-bit interleaves u hold, in 128-bit lane l, rows 4g..4g+3 at column 4l + k.
+            Quad(src, srcStride, out var a0, out var a1, out var a2, out var a3);
+            Quad(src + 4 * srcStride, srcStride, out var b0, out var b1, out var b2, out var b3);
+            Quad(src + 8 * srcStride, srcStride, out var c0, out var c1, out var c2, out var c3);
+            Quad(src + 12 * srcStride, srcStride, out var d0, out var d1, out var d2, out var d3);
+            Gather(a0, b0, c0, d0, dst, dstStride, add);
+            Gather(a1, b1, c1, d1, dst + dstStride, dstStride, add);
+            Gather(a2, b2, c2, d2, dst + 2 * dstStride, dstStride, add);
+            Gather(a3, b3, c3, d3, dst + 3 * dstStride, dstStride, add);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static unsafe void Quad(float* src, long stride, out Vector512<float> u0, out Vector512<float> u1, out Vector512<float> u2,
+            out Vector512<float> u3)
+        {
+            var r0 = Vector512.Load(src);
+            var r1 = Vector512.Load(src + stride);
+            var r2 = Vector512.Load(src + 2 * stride);
+            var r3 = Vector512.Load(src + 3 * stride);
+            var t0 = Avx512F.UnpackLow(r0, r1).AsDouble();
+            var t1 = Avx512F.UnpackHigh(r0, r1).AsDouble();
+            var t2 = Avx512F.UnpackLow(r2, r3).AsDouble();
+            var t3 = Avx512F.UnpackHigh(r2, r3).AsDouble();
+            u0 = Avx512F.UnpackLow(t0, t2).AsSingle();
+            u1 = Avx512F.UnpackHigh(t0, t2).AsSingle();
+            u2 = Avx512F.UnpackLow(t1, t3).AsSingle();
+            u3 = Avx512F.UnpackHigh(t1, t3).AsSingle();
+        }
+
+        /// <summary>Columns k, 4 + k, 8 + k, 12 + k (at dst, + 4, + 8, + 12 strides) from the four groups' interleaves of column k.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static unsafe void Gather(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d, float* dst, long stride, bool add)
+        {
+            var s0 = Avx512F.Shuffle4x128(a, b, 0x44);
+            var s1 = Avx512F.Shuffle4x128(a, b, 0xEE);
+            var s2 = Avx512F.Shuffle4x128(c, d, 0x44);
+            var s3 = Avx512F.Shuffle4x128(c, d, 0xEE);
+            Put(Avx512F.Shuffle4x128(s0, s2, 0x88), dst, add);
+            Put(Avx512F.Shuffle4x128(s0, s2, 0xDD), dst + 4 * stride, add);
+            Put(Avx512F.Shuffle4x128(s1, s3, 0x88), dst + 8 * stride, add);
+            Put(Avx512F.Shuffle4x128(s1, s3, 0xDD), dst + 12 * stride, add);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static unsafe void Put(Vector512<float> v, float* dst, bool add) => (add ? v + Vector512.Load(dst) : v).Store(dst);
     }
 
     /// <summary>AVX2 with FMA: 8 lanes.</summary>
@@ -392,6 +448,44 @@ public static partial class DepthwiseConv3dKernels
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<float> Fma(Vector256<float> a, Vector256<float> b, Vector256<float> c) => System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(a, b, c);
+
+        /// <summary>8 x 8: 32-bit interleaves and 64-bit shuffles within 128-bit lanes, then the lanes.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static unsafe void Transpose(float* src, long srcStride, float* dst, long dstStride, bool add)
+        {
+            Quad(src, srcStride, out var a0, out var a1, out var a2, out var a3);
+            Quad(src + 4 * srcStride, srcStride, out var b0, out var b1, out var b2, out var b3);
+            Put(Avx.Permute2x128(a0, b0, 0x20), dst, add);
+            Put(Avx.Permute2x128(a1, b1, 0x20), dst + dstStride, add);
+            Put(Avx.Permute2x128(a2, b2, 0x20), dst + 2 * dstStride, add);
+            Put(Avx.Permute2x128(a3, b3, 0x20), dst + 3 * dstStride, add);
+            Put(Avx.Permute2x128(a0, b0, 0x31), dst + 4 * dstStride, add);
+            Put(Avx.Permute2x128(a1, b1, 0x31), dst + 5 * dstStride, add);
+            Put(Avx.Permute2x128(a2, b2, 0x31), dst + 6 * dstStride, add);
+            Put(Avx.Permute2x128(a3, b3, 0x31), dst + 7 * dstStride, add);
+        }
+
+        /// <summary>Four rows: u_k holds, in 128-bit lane l, the rows' elements 4l + k.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static unsafe void Quad(float* src, long stride, out Vector256<float> u0, out Vector256<float> u1, out Vector256<float> u2,
+            out Vector256<float> u3)
+        {
+            var r0 = Vector256.Load(src);
+            var r1 = Vector256.Load(src + stride);
+            var r2 = Vector256.Load(src + 2 * stride);
+            var r3 = Vector256.Load(src + 3 * stride);
+            var t0 = Avx.UnpackLow(r0, r1);
+            var t1 = Avx.UnpackHigh(r0, r1);
+            var t2 = Avx.UnpackLow(r2, r3);
+            var t3 = Avx.UnpackHigh(r2, r3);
+            u0 = Avx.Shuffle(t0, t2, 0x44);
+            u1 = Avx.Shuffle(t0, t2, 0xEE);
+            u2 = Avx.Shuffle(t1, t3, 0x44);
+            u3 = Avx.Shuffle(t1, t3, 0xEE);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static unsafe void Put(Vector256<float> v, float* dst, bool add) => (add ? v + Vector256.Load(dst) : v).Store(dst);
     }
 
     /// <summary>Zeroes <paramref name="count"/> vectors at <paramref name="p"/>.</summary>
@@ -415,20 +509,67 @@ public static partial class DepthwiseConv3dKernels
 
     /// <summary>
     /// Copies the plane of <paramref name="cn"/> channels at <paramref name="src"/> (channel pitch <paramref name="pitch"/>,
-    /// rows x width floats each) channel-fastest into dst: voxel (r, i) at dst[(r * rowWidth + left + i) * lanes + c],
-    /// for i &lt; min(width, rowWidth - left). Lanes past cn and the columns outside stay as they are (zero).
+    /// rows x width floats each) channel-fastest into dst: voxel (r, i) at dst[(r * rowWidth + left + i) * L + c]. Lanes
+    /// past cn and the columns outside stay as they are (zero). A full block of channels goes L x L at a time through
+    /// the vector transpose, the last one of a row overlapping the one before.
     /// </summary>
-    private static unsafe void Interleave(float* src, long pitch, int cn, int rows, int width, float* dst, int rowWidth, int left, int lanes)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Interleave<TL, TV>(float* src, long pitch, int cn, int rows, int width, float* dst, int rowWidth, int left)
+        where TL : struct, ILanes<TV> where TV : struct
     {
-        int copied = Math.Min(width, rowWidth - left);
+        int L = TL.Count;
+        if (cn < L || width < L || width > rowWidth - left)
+        {
+            int copied = Math.Min(width, rowWidth - left);
+            for (int r = 0; r < rows; r++)
+            {
+                float* d = dst + ((long)r * rowWidth + left) * L;
+                for (int c = 0; c < cn; c++)
+                {
+                    float* sr = src + c * pitch + (long)r * width;
+                    for (int i = 0; i < copied; i++) d[i * L + c] = sr[i];
+                }
+            }
+            return;
+        }
         for (int r = 0; r < rows; r++)
         {
-            float* d = dst + ((long)r * rowWidth + left) * lanes;
-            for (int c = 0; c < cn; c++)
+            float* sr = src + (long)r * width;
+            float* d = dst + ((long)r * rowWidth + left) * L;
+            for (int i = 0; ; i += L)
             {
-                float* sr = src + c * pitch + (long)r * width;
-                for (int i = 0; i < copied; i++) d[i * lanes + c] = sr[i];
+                if (i > width - L) i = width - L;
+                TL.Transpose(sr + i, pitch, d + (long)i * L, L, false);
+                if (i == width - L) break;
             }
+        }
+    }
+
+    /// <summary>
+    /// The way back: dst[c * pitch + i] = tile[i * L + c] (added to dst with <paramref name="add"/>) for c &lt; cn, i &lt;
+    /// width; a full block of channels L x L at a time (written, not added, the last block may overlap).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Deinterleave<TL, TV>(float* tile, float* dst, long pitch, int cn, int width, bool add)
+        where TL : struct, ILanes<TV> where TV : struct
+    {
+        int L = TL.Count, i = 0;
+        if (cn == L)
+        {
+            for (; i + L <= width; i += L) TL.Transpose(tile + (long)i * L, L, dst + i, pitch, add);
+            if (!add && i < width && width >= L)
+            {
+                TL.Transpose(tile + (long)(width - L) * L, L, dst + width - L, pitch, false);
+                i = width;
+            }
+        }
+        for (int c = 0; c < cn; c++)
+        {
+            float* d = dst + c * pitch;
+            if (add)
+                for (int j = i; j < width; j++) d[j] += tile[j * L + c];
+            else
+                for (int j = i; j < width; j++) d[j] = tile[j * L + c];
         }
     }
 
@@ -461,7 +602,7 @@ public static partial class DepthwiseConv3dKernels
             int d0 = od * s.SD - s.PD;
             int kdLo = Math.Max(0, -d0), kdHi = Math.Min(s.KD, s.D - d0);
             for (int id = Math.Max(next, d0 + kdLo); id < d0 + kdHi; id++)
-                Interleave(xc + (long)id * s.H * s.W, pitch, cn, s.H, s.W, ring + id % s.KD * plane, wp, s.PW, L);
+                Interleave<TL, TV>(xc + (long)id * s.H * s.W, pitch, cn, s.H, s.W, ring + id % s.KD * plane, wp, s.PW);
             next = Math.Max(next, d0 + kdHi);
             for (int oh = 0; oh < s.OH; oh++)
             {
@@ -474,11 +615,7 @@ public static partial class DepthwiseConv3dKernels
                     if (owr - o >= 8) ForwardBlock8<TL, TV>(xo, wt, tile + o * L, b, s, d0, kdLo, kdHi, khLo, khHi, plane, wp * L, step);
                     else ForwardBlock4<TL, TV>(xo, wt, tile + o * L, b, s, d0, kdLo, kdHi, khLo, khHi, plane, wp * L, step);
                 }
-                for (int c = 0; c < cn; c++)
-                {
-                    float* yr = y + (long)(n * s.Cout + c0 + c) * os + (od * s.OH + oh) * s.OW;
-                    for (int i = 0; i < s.OW; i++) yr[i] = tile[i * L + c];
-                }
+                Deinterleave<TL, TV>(tile, y + (long)(n * s.Cout + c0) * os + (od * s.OH + oh) * s.OW, os, cn, s.OW, false);
             }
         }
     }
@@ -568,7 +705,7 @@ public static partial class DepthwiseConv3dKernels
             int jd = kd0 < s.KD ? (s.KD - 1 - kd0) / s.SD + 1 : 0;
             int top = Math.Min(od0, s.OD - 1);
             for (int od = Math.Max(next, Math.Max(0, od0 - jd + 1)); od <= top; od++)
-                Interleave(gc + (long)od * s.OH * s.OW, pitch, cn, s.OH, s.OW, ring + od % slots * plane, wp, left, L);
+                Interleave<TL, TV>(gc + (long)od * s.OH * s.OW, pitch, cn, s.OH, s.OW, ring + od % slots * plane, wp, left);
             next = Math.Max(next, top + 1);
             for (int ih = 0; ih < s.H; ih++)
             {
@@ -589,14 +726,7 @@ public static partial class DepthwiseConv3dKernels
                         else InputGradBlock4<TL, TV>(go, wt, to, s, kd0, od0, kh0, oh0, first, jw, slots, plane, wp * L);
                     }
                 }
-                for (int c = 0; c < cn; c++)
-                {
-                    float* xr = dx + (long)(n * s.Cin + c0 + c) * inPitch + ((long)id * s.H + ih) * s.W;
-                    if (accumulate != 0)
-                        for (int i = 0; i < s.W; i++) xr[i] += tile[i * L + c];
-                    else
-                        for (int i = 0; i < s.W; i++) xr[i] = tile[i * L + c];
-                }
+                Deinterleave<TL, TV>(tile, dx + (long)(n * s.Cin + c0) * inPitch + ((long)id * s.H + ih) * s.W, inPitch, cn, s.W, accumulate != 0);
             }
         }
     }
@@ -694,11 +824,11 @@ public static partial class DepthwiseConv3dKernels
             int d0 = od * s.SD - s.PD;
             int kdLo = Math.Max(0, -d0), kdHi = Math.Min(s.KD, s.D - d0);
             for (int id = Math.Max(next, d0 + kdLo); id < d0 + kdHi; id++)
-                Interleave(xc + (long)id * s.H * s.W, pitch, cn, s.H, s.W, ring + id % s.KD * plane, wp, s.PW, L);
+                Interleave<TL, TV>(xc + (long)id * s.H * s.W, pitch, cn, s.H, s.W, ring + id % s.KD * plane, wp, s.PW);
             next = Math.Max(next, d0 + kdHi);
             for (int oh = 0; oh < s.OH; oh++)
             {
-                Interleave(gc + ((long)od * s.OH + oh) * s.OW, outPitch, cn, 1, s.OW, gt, s.OW, 0, L);
+                Interleave<TL, TV>(gc + ((long)od * s.OH + oh) * s.OW, outPitch, cn, 1, s.OW, gt, s.OW, 0);
                 int h0 = oh * s.SH - s.PH;
                 int khLo = Math.Max(0, -h0), khHi = Math.Min(s.KH, s.H - h0);
                 for (int kd = kdLo; kd < kdHi; kd++)
