@@ -612,7 +612,9 @@ public static partial class DepthwiseConv3dKernels
                 {
                     // The input under output o at tap (kd, kh, 0) of plane slot 0 and row 0; slots and rows are added per tap.
                     float* xo = ring + (long)(h0 * wp + o * s.SW) * L;
-                    if (owr - o >= 8) ForwardBlock8<TL, TV>(xo, wt, tile + o * L, b, s, d0, kdLo, kdHi, khLo, khHi, plane, wp * L, step);
+                    if (owr - o >= 8 && L == 16 && s.SW == 1)
+                        ForwardBlock8Stride1<TL, TV>(xo, wt, tile + o * L, b, s, d0, kdLo, kdHi, khLo, khHi, plane, wp * L);
+                    else if (owr - o >= 8) ForwardBlock8<TL, TV>(xo, wt, tile + o * L, b, s, d0, kdLo, kdHi, khLo, khHi, plane, wp * L, step);
                     else ForwardBlock4<TL, TV>(xo, wt, tile + o * L, b, s, d0, kdLo, kdHi, khLo, khHi, plane, wp * L, step);
                 }
                 Deinterleave<TL, TV>(tile, y + (long)(n * s.Cout + c0) * os + (od * s.OH + oh) * s.OW, os, cn, s.OW, false);
@@ -644,6 +646,49 @@ public static partial class DepthwiseConv3dKernels
                     a5 = TL.Fma(v, TL.Load(p + 5 * step), a5);
                     a6 = TL.Fma(v, TL.Load(p + 6 * step), a6);
                     a7 = TL.Fma(v, TL.Load(p + 7 * step), a7);
+                }
+            }
+        }
+        TL.Store(a0, tile); TL.Store(a1, tile + L); TL.Store(a2, tile + 2 * L); TL.Store(a3, tile + 3 * L);
+        TL.Store(a4, tile + 4 * L); TL.Store(a5, tile + 5 * L); TL.Store(a6, tile + 6 * L); TL.Store(a7, tile + 7 * L);
+    }
+
+    /// <summary>
+    /// <see cref="ForwardBlock8{TL,TV}"/> for stride 1 with each input vector loaded once per row of taps: the 8 inputs
+    /// under the outputs slide one column per tap (8 accumulators + 8 inputs + the tap: AVX-512's 32 registers).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void ForwardBlock8Stride1<TL, TV>(float* xo, float* wt, float* tile, TV bias, Conv3dShape s, int d0, int kdLo, int kdHi,
+        int khLo, int khHi, long plane, int row) where TL : struct, ILanes<TV> where TV : struct
+    {
+        int L = TL.Count;
+        TV a0 = bias, a1 = bias, a2 = bias, a3 = bias, a4 = bias, a5 = bias, a6 = bias, a7 = bias;
+        for (int kd = kdLo; kd < kdHi; kd++)
+        {
+            float* xd = xo + (d0 + kd) % s.KD * plane;
+            for (int kh = khLo; kh < khHi; kh++)
+            {
+                float* p = xd + (long)kh * row;
+                float* wk = wt + (kd * s.KH + kh) * s.KW * L;
+                TV x0 = TL.Load(p), x1 = TL.Load(p + L), x2 = TL.Load(p + 2 * L), x3 = TL.Load(p + 3 * L);
+                TV x4 = TL.Load(p + 4 * L), x5 = TL.Load(p + 5 * L), x6 = TL.Load(p + 6 * L), x7 = TL.Load(p + 7 * L);
+                p += 8 * L;
+                for (int kw = 0; ; )
+                {
+                    var v = TL.Load(wk);
+                    a0 = TL.Fma(v, x0, a0);
+                    a1 = TL.Fma(v, x1, a1);
+                    a2 = TL.Fma(v, x2, a2);
+                    a3 = TL.Fma(v, x3, a3);
+                    a4 = TL.Fma(v, x4, a4);
+                    a5 = TL.Fma(v, x5, a5);
+                    a6 = TL.Fma(v, x6, a6);
+                    a7 = TL.Fma(v, x7, a7);
+                    if (++kw == s.KW) break;
+                    wk += L;
+                    x0 = x1; x1 = x2; x2 = x3; x3 = x4; x4 = x5; x5 = x6; x6 = x7;
+                    x7 = TL.Load(p);
+                    p += L;
                 }
             }
         }
@@ -722,7 +767,8 @@ public static partial class DepthwiseConv3dKernels
                     {
                         float* go = ring + (long)(q0 + m) * L;
                         float* to = tile + (long)(r + m * s.SW) * L;
-                        if (count - m >= 8) InputGradBlock8<TL, TV>(go, wt, to, s, kd0, od0, kh0, oh0, first, jw, slots, plane, wp * L);
+                        if (count - m >= 8 && L == 16) InputGradBlock8Slide<TL, TV>(go, wt, to, s, kd0, od0, kh0, oh0, first, jw, slots, plane, wp * L);
+                        else if (count - m >= 8) InputGradBlock8<TL, TV>(go, wt, to, s, kd0, od0, kh0, oh0, first, jw, slots, plane, wp * L);
                         else InputGradBlock4<TL, TV>(go, wt, to, s, kd0, od0, kh0, oh0, first, jw, slots, plane, wp * L);
                     }
                 }
@@ -757,6 +803,50 @@ public static partial class DepthwiseConv3dKernels
                     a5 = TL.Fma(v, TL.Load(p + 5 * L), a5);
                     a6 = TL.Fma(v, TL.Load(p + 6 * L), a6);
                     a7 = TL.Fma(v, TL.Load(p + 7 * L), a7);
+                }
+            }
+        }
+        TL.Store(a0, tile); TL.Store(a1, tile + step); TL.Store(a2, tile + 2 * step); TL.Store(a3, tile + 3 * step);
+        TL.Store(a4, tile + 4 * step); TL.Store(a5, tile + 5 * step); TL.Store(a6, tile + 6 * step); TL.Store(a7, tile + 7 * step);
+    }
+
+    /// <summary>
+    /// <see cref="InputGradBlock8{TL,TV}"/> with each dy vector loaded once per row of taps: the 8 dy vectors under the
+    /// outputs slide one column back per tap (AVX-512's 32 registers).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void InputGradBlock8Slide<TL, TV>(float* go, float* wt, float* tile, Conv3dShape s, int kd0, int od0, int kh0, int oh0,
+        int first, int jw, int slots, long plane, int row) where TL : struct, ILanes<TV> where TV : struct
+    {
+        int L = TL.Count, step = s.SW * L;
+        TV a0 = TL.Zero, a1 = TL.Zero, a2 = TL.Zero, a3 = TL.Zero, a4 = TL.Zero, a5 = TL.Zero, a6 = TL.Zero, a7 = TL.Zero;
+        for (int kd = kd0, od = od0; kd < s.KD && od >= 0; kd += s.SD, od--)
+        {
+            if (od >= s.OD) continue;
+            float* gd = go + od % slots * plane;
+            for (int kh = kh0, oh = oh0; kh < s.KH && oh >= 0; kh += s.SH, oh--)
+            {
+                if (oh >= s.OH) continue;
+                float* p = gd + (long)oh * row;
+                float* wk = wt + ((kd * s.KH + kh) * s.KW + first) * L;
+                TV g0 = TL.Load(p), g1 = TL.Load(p + L), g2 = TL.Load(p + 2 * L), g3 = TL.Load(p + 3 * L);
+                TV g4 = TL.Load(p + 4 * L), g5 = TL.Load(p + 5 * L), g6 = TL.Load(p + 6 * L), g7 = TL.Load(p + 7 * L);
+                for (int j = 0; ; )
+                {
+                    var v = TL.Load(wk);
+                    a0 = TL.Fma(v, g0, a0);
+                    a1 = TL.Fma(v, g1, a1);
+                    a2 = TL.Fma(v, g2, a2);
+                    a3 = TL.Fma(v, g3, a3);
+                    a4 = TL.Fma(v, g4, a4);
+                    a5 = TL.Fma(v, g5, a5);
+                    a6 = TL.Fma(v, g6, a6);
+                    a7 = TL.Fma(v, g7, a7);
+                    if (++j == jw) break;
+                    wk += s.SW * L;
+                    p -= L;
+                    g7 = g6; g6 = g5; g5 = g4; g4 = g3; g3 = g2; g2 = g1; g1 = g0;
+                    g0 = TL.Load(p);
                 }
             }
         }
