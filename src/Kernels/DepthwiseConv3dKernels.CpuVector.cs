@@ -931,12 +931,14 @@ public static partial class DepthwiseConv3dKernels
                             int left = s.KW - k0;
                             if (left >= 4)
                             {
-                                WeightGradChunk5<TL, TV>(sr + k0 * L, gt, xr + k0 * L, s.OW, step, Math.Min(5, left));
+                                if (s.SW == 1) WeightGradChunk5Stride1<TL, TV>(sr + k0 * L, gt, xr + k0 * L, s.OW, Math.Min(5, left));
+                                else WeightGradChunk5<TL, TV>(sr + k0 * L, gt, xr + k0 * L, s.OW, step, Math.Min(5, left));
                                 k0 += 5;
                             }
                             else
                             {
-                                WeightGradChunk3<TL, TV>(sr + k0 * L, gt, xr + k0 * L, s.OW, step, left);
+                                if (s.SW == 1) WeightGradChunk3Stride1<TL, TV>(sr + k0 * L, gt, xr + k0 * L, s.OW, left);
+                                else WeightGradChunk3<TL, TV>(sr + k0 * L, gt, xr + k0 * L, s.OW, step, left);
                                 k0 += 3;
                             }
                         }
@@ -989,6 +991,76 @@ public static partial class DepthwiseConv3dKernels
         if (valid > 2) TL.Store(TL.Add(TL.Load(sums + 2 * L), TL.Add(e2, o2)), sums + 2 * L);
         if (valid > 3) TL.Store(TL.Add(TL.Load(sums + 3 * L), TL.Add(e3, o3)), sums + 3 * L);
         if (valid > 4) TL.Store(TL.Add(TL.Load(sums + 4 * L), TL.Add(e4, o4)), sums + 4 * L);
+    }
+
+    /// <summary>
+    /// <see cref="WeightGradChunk5{TL,TV}"/> for stride 1: the five inputs under the taps slide one column per output,
+    /// so each output costs one dy and one input load for its five FMAs (five independent sums).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void WeightGradChunk5Stride1<TL, TV>(float* sums, float* g, float* p, int count, int valid)
+        where TL : struct, ILanes<TV> where TV : struct
+    {
+        int L = TL.Count;
+        TV e0 = TL.Zero, e1 = TL.Zero, e2 = TL.Zero, e3 = TL.Zero, e4 = TL.Zero;
+        TV x0 = TL.Load(p), x1 = TL.Load(p + L), x2 = TL.Load(p + 2 * L), x3 = TL.Load(p + 3 * L);
+        p += 4 * L;
+        for (int i = 0; i < count; i++, g += L, p += L)
+        {
+            var x4 = TL.Load(p);
+            var d = TL.Load(g);
+            e0 = TL.Fma(d, x0, e0);
+            e1 = TL.Fma(d, x1, e1);
+            e2 = TL.Fma(d, x2, e2);
+            e3 = TL.Fma(d, x3, e3);
+            e4 = TL.Fma(d, x4, e4);
+            x0 = x1; x1 = x2; x2 = x3; x3 = x4;
+        }
+        TL.Store(TL.Add(TL.Load(sums), e0), sums);
+        if (valid > 1) TL.Store(TL.Add(TL.Load(sums + L), e1), sums + L);
+        if (valid > 2) TL.Store(TL.Add(TL.Load(sums + 2 * L), e2), sums + 2 * L);
+        if (valid > 3) TL.Store(TL.Add(TL.Load(sums + 3 * L), e3), sums + 3 * L);
+        if (valid > 4) TL.Store(TL.Add(TL.Load(sums + 4 * L), e4), sums + 4 * L);
+    }
+
+    /// <summary>
+    /// <see cref="WeightGradChunk3{TL,TV}"/> for stride 1: outputs in pairs (even and odd sums, six chains), the inputs
+    /// under the taps sliding two columns a pair: two dy and two input loads for six FMAs.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void WeightGradChunk3Stride1<TL, TV>(float* sums, float* g, float* p, int count, int valid)
+        where TL : struct, ILanes<TV> where TV : struct
+    {
+        int L = TL.Count;
+        TV e0 = TL.Zero, e1 = TL.Zero, e2 = TL.Zero;
+        TV o0 = TL.Zero, o1 = TL.Zero, o2 = TL.Zero;
+        TV x0 = TL.Load(p), x1 = TL.Load(p + L);
+        int i = 0;
+        for (; i + 1 < count; i += 2, g += 2 * L, p += 2 * L)
+        {
+            var x2 = TL.Load(p + 2 * L);
+            var x3 = TL.Load(p + 3 * L);
+            var d = TL.Load(g);
+            var f = TL.Load(g + L);
+            e0 = TL.Fma(d, x0, e0);
+            e1 = TL.Fma(d, x1, e1);
+            e2 = TL.Fma(d, x2, e2);
+            o0 = TL.Fma(f, x1, o0);
+            o1 = TL.Fma(f, x2, o1);
+            o2 = TL.Fma(f, x3, o2);
+            x0 = x2;
+            x1 = x3;
+        }
+        if (i < count)
+        {
+            var d = TL.Load(g);
+            e0 = TL.Fma(d, x0, e0);
+            e1 = TL.Fma(d, x1, e1);
+            e2 = TL.Fma(d, TL.Load(p + 2 * L), e2);
+        }
+        TL.Store(TL.Add(TL.Load(sums), TL.Add(e0, o0)), sums);
+        if (valid > 1) TL.Store(TL.Add(TL.Load(sums + L), TL.Add(e1, o1)), sums + L);
+        if (valid > 2) TL.Store(TL.Add(TL.Load(sums + 2 * L), TL.Add(e2, o2)), sums + 2 * L);
     }
 
     /// <summary><see cref="WeightGradChunk5{TL,TV}"/> for 3 taps.</summary>
