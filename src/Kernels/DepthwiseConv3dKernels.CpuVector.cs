@@ -614,6 +614,8 @@ public static partial class DepthwiseConv3dKernels
                     float* xo = ring + (long)(h0 * wp + o * s.SW) * L;
                     if (owr - o >= 8 && L == 16 && s.SW == 1)
                         ForwardBlock8Stride1<TL, TV>(xo, wt, tile + o * L, b, s, d0, kdLo, kdHi, khLo, khHi, plane, wp * L);
+                    else if (owr - o >= 8 && L == 16 && s.SW == 2)
+                        ForwardBlock8Stride2<TL, TV>(xo, wt, tile + o * L, b, s, d0, kdLo, kdHi, khLo, khHi, plane, wp * L);
                     else if (owr - o >= 8) ForwardBlock8<TL, TV>(xo, wt, tile + o * L, b, s, d0, kdLo, kdHi, khLo, khHi, plane, wp * L, step);
                     else ForwardBlock4<TL, TV>(xo, wt, tile + o * L, b, s, d0, kdLo, kdHi, khLo, khHi, plane, wp * L, step);
                 }
@@ -689,6 +691,74 @@ public static partial class DepthwiseConv3dKernels
                     x0 = x1; x1 = x2; x2 = x3; x3 = x4; x4 = x5; x5 = x6; x6 = x7;
                     x7 = TL.Load(p);
                     p += L;
+                }
+            }
+        }
+        TL.Store(a0, tile); TL.Store(a1, tile + L); TL.Store(a2, tile + 2 * L); TL.Store(a3, tile + 3 * L);
+        TL.Store(a4, tile + 4 * L); TL.Store(a5, tile + 5 * L); TL.Store(a6, tile + 6 * L); TL.Store(a7, tile + 7 * L);
+    }
+
+    /// <summary>
+    /// <see cref="ForwardBlock8{TL,TV}"/> for stride 2: the inputs under the outputs at even taps and those at odd taps
+    /// are two windows that each slide one output (two columns) every second tap, so a row of KW taps loads 16 + KW - 2
+    /// input vectors instead of 8 KW (8 accumulators + 16 inputs + the tap: AVX-512's 32 registers).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void ForwardBlock8Stride2<TL, TV>(float* xo, float* wt, float* tile, TV bias, Conv3dShape s, int d0, int kdLo, int kdHi,
+        int khLo, int khHi, long plane, int row) where TL : struct, ILanes<TV> where TV : struct
+    {
+        int L = TL.Count, kwn = s.KW;
+        TV a0 = bias, a1 = bias, a2 = bias, a3 = bias, a4 = bias, a5 = bias, a6 = bias, a7 = bias;
+        for (int kd = kdLo; kd < kdHi; kd++)
+        {
+            float* xd = xo + (d0 + kd) % s.KD * plane;
+            for (int kh = khLo; kh < khHi; kh++)
+            {
+                float* p = xd + (long)kh * row;
+                float* wk = wt + (kd * s.KH + kh) * kwn * L;
+                TV e0 = TL.Load(p), e1 = TL.Load(p + 2 * L), e2 = TL.Load(p + 4 * L), e3 = TL.Load(p + 6 * L);
+                TV e4 = TL.Load(p + 8 * L), e5 = TL.Load(p + 10 * L), e6 = TL.Load(p + 12 * L), e7 = TL.Load(p + 14 * L);
+                TV o0 = TL.Zero, o1 = TL.Zero, o2 = TL.Zero, o3 = TL.Zero, o4 = TL.Zero, o5 = TL.Zero, o6 = TL.Zero, o7 = TL.Zero;
+                for (int kw = 0; kw < kwn; kw++, wk += L)
+                {
+                    var v = TL.Load(wk);
+                    if ((kw & 1) == 0)
+                    {
+                        a0 = TL.Fma(v, e0, a0);
+                        a1 = TL.Fma(v, e1, a1);
+                        a2 = TL.Fma(v, e2, a2);
+                        a3 = TL.Fma(v, e3, a3);
+                        a4 = TL.Fma(v, e4, a4);
+                        a5 = TL.Fma(v, e5, a5);
+                        a6 = TL.Fma(v, e6, a6);
+                        a7 = TL.Fma(v, e7, a7);
+                        if (kw + 2 < kwn)
+                        {
+                            e0 = e1; e1 = e2; e2 = e3; e3 = e4; e4 = e5; e5 = e6; e6 = e7;
+                            e7 = TL.Load(p + (16 + kw) * L);
+                        }
+                    }
+                    else
+                    {
+                        if (kw == 1)
+                        {
+                            o0 = TL.Load(p + L); o1 = TL.Load(p + 3 * L); o2 = TL.Load(p + 5 * L); o3 = TL.Load(p + 7 * L);
+                            o4 = TL.Load(p + 9 * L); o5 = TL.Load(p + 11 * L); o6 = TL.Load(p + 13 * L); o7 = TL.Load(p + 15 * L);
+                        }
+                        a0 = TL.Fma(v, o0, a0);
+                        a1 = TL.Fma(v, o1, a1);
+                        a2 = TL.Fma(v, o2, a2);
+                        a3 = TL.Fma(v, o3, a3);
+                        a4 = TL.Fma(v, o4, a4);
+                        a5 = TL.Fma(v, o5, a5);
+                        a6 = TL.Fma(v, o6, a6);
+                        a7 = TL.Fma(v, o7, a7);
+                        if (kw + 2 < kwn)
+                        {
+                            o0 = o1; o1 = o2; o2 = o3; o3 = o4; o4 = o5; o5 = o6; o6 = o7;
+                            o7 = TL.Load(p + (16 + kw) * L);
+                        }
+                    }
                 }
             }
         }
@@ -932,6 +1002,7 @@ public static partial class DepthwiseConv3dKernels
                             if (left >= 4)
                             {
                                 if (s.SW == 1) WeightGradChunk5Stride1<TL, TV>(sr + k0 * L, gt, xr + k0 * L, s.OW, Math.Min(5, left));
+                                else if (s.SW == 2) WeightGradChunk5Stride2<TL, TV>(sr + k0 * L, gt, xr + k0 * L, s.OW, Math.Min(5, left));
                                 else WeightGradChunk5<TL, TV>(sr + k0 * L, gt, xr + k0 * L, s.OW, step, Math.Min(5, left));
                                 k0 += 5;
                             }
@@ -1015,6 +1086,37 @@ public static partial class DepthwiseConv3dKernels
             e3 = TL.Fma(d, x3, e3);
             e4 = TL.Fma(d, x4, e4);
             x0 = x1; x1 = x2; x2 = x3; x3 = x4;
+        }
+        TL.Store(TL.Add(TL.Load(sums), e0), sums);
+        if (valid > 1) TL.Store(TL.Add(TL.Load(sums + L), e1), sums + L);
+        if (valid > 2) TL.Store(TL.Add(TL.Load(sums + 2 * L), e2), sums + 2 * L);
+        if (valid > 3) TL.Store(TL.Add(TL.Load(sums + 3 * L), e3), sums + 3 * L);
+        if (valid > 4) TL.Store(TL.Add(TL.Load(sums + 4 * L), e4), sums + 4 * L);
+    }
+
+    /// <summary>
+    /// <see cref="WeightGradChunk5{TL,TV}"/> for stride 2: the five inputs under the taps slide two columns per output,
+    /// so each output costs one dy and two input loads for its five FMAs.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void WeightGradChunk5Stride2<TL, TV>(float* sums, float* g, float* p, int count, int valid)
+        where TL : struct, ILanes<TV> where TV : struct
+    {
+        int L = TL.Count;
+        TV e0 = TL.Zero, e1 = TL.Zero, e2 = TL.Zero, e3 = TL.Zero, e4 = TL.Zero;
+        TV x0 = TL.Load(p), x1 = TL.Load(p + L), x2 = TL.Load(p + 2 * L);
+        p += 3 * L;
+        for (int i = 0; i < count; i++, g += L, p += 2 * L)
+        {
+            var x3 = TL.Load(p);
+            var x4 = TL.Load(p + L);
+            var d = TL.Load(g);
+            e0 = TL.Fma(d, x0, e0);
+            e1 = TL.Fma(d, x1, e1);
+            e2 = TL.Fma(d, x2, e2);
+            e3 = TL.Fma(d, x3, e3);
+            e4 = TL.Fma(d, x4, e4);
+            x0 = x2; x1 = x3; x2 = x4;
         }
         TL.Store(TL.Add(TL.Load(sums), e0), sums);
         if (valid > 1) TL.Store(TL.Add(TL.Load(sums + L), e1), sums + L);
