@@ -7,7 +7,7 @@ namespace ILGpuNet.Kernels;
 
 // CPU-accelerator variant on the vector units (AVX-512, AVX2 + FMA): channels across the vector lanes. A unit of work is
 // 16 channels of one sample; its thread copies the planes it reads into its own scratch channel-fastest (one vector per
-// voxel), zero-padded along W, so that every tap of every output is one vector load and one FMA with no checks. The
+// voxel), zero-padded along W, so that every tap of every output is one FMA on vectors, with no checks. The
 // vector code sits in methods with a scalar twin (ScalarTwin.cs): ILGPU's frontend compiles the twin, the CPU runs the
 // vector code. One generic body serves both widths (ILanes: 16 lanes of AVX-512, or 8 of AVX2 run twice per unit).
 public static partial class DepthwiseConv3dKernels
@@ -20,6 +20,9 @@ public static partial class DepthwiseConv3dKernels
 
     /// <summary>Floats per vector of the vector kernels on this machine: 16 (AVX-512), 8 (AVX2 with FMA) or 0 (neither).</summary>
     public static int VectorLanes { get; } = Vector512.IsHardwareAccelerated ? 16 : Avx2.IsSupported && Fma.IsSupported ? 8 : 0;
+
+    /// <summary>What the CPU kernels run on here: "AVX-512", "AVX2" or "scalar rows" (shown by <c>ilgpunet gradcheck</c>).</summary>
+    public static string VectorIsa => VectorLanes switch { 16 => "AVX-512", 8 => "AVX2", _ => "scalar rows" };
 
     /// <summary>Outputs (along W) of the register blocks: blocks of 8, the last one of 4 when at most 4 are left.</summary>
     private static int RoundToBlocks(int count)

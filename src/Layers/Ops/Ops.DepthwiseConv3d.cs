@@ -82,8 +82,9 @@ public static partial class Ops
     }
 
     private static readonly KernelVariants<IDepthwiseKernels> DepthwiseVariants = new("depthwise_conv3d",
-        (KernelFamily.Cpu, "ForwardVectorCpu, BackwardInputVectorCpu, BackwardWeightVectorCpu (AVX-512/AVX2, 16 channels a unit) | "
-            + "ForwardCpu, PadRowsCpu + BackwardInputCpu, BackwardWeightCpu + SumRows (no vector units)", new CpuDepthwise()),
+        (KernelFamily.Cpu, "ForwardVectorCpu, BackwardInputVectorCpu, BackwardWeightVectorCpu (AVX-512 or AVX2, 16 channels a unit) | "
+            + "ForwardCpu, PadRowsCpu + BackwardInputCpu, BackwardWeightCpu + SumRows (without AVX2); here: " + DepthwiseConv3dKernels.VectorIsa,
+            new CpuDepthwise()),
         (KernelFamily.CudaSimt, "ForwardCuda, BackwardInputCuda, BackwardWeightCuda", new CudaSimtDepthwise()));
 
     /// <summary>
