@@ -492,6 +492,7 @@ public static partial class DepthwiseConv3dKernels
     }
 
     /// <summary>Zeroes <paramref name="count"/> vectors at <paramref name="p"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Clear<TL, TV>(float* p, long count) where TL : struct, ILanes<TV> where TV : struct
     {
         for (long i = 0; i < count; i++) TL.Store(TL.Zero, p + i * TL.Count);
@@ -501,6 +502,7 @@ public static partial class DepthwiseConv3dKernels
     /// wt[tap * L + c] = w[(c0 + c) * taps + tap] for c &lt; cn: the taps of the unit's channels side by side (the
     /// lanes past cn stay as they are: zero in a cleared scratch).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void PackTaps(float* w, float* wt, int lanes, int taps, int c0, int cn)
     {
         for (int c = 0; c < lanes; c++)
