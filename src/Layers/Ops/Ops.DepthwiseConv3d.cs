@@ -82,33 +82,85 @@ public static partial class Ops
     }
 
     private static readonly KernelVariants<IDepthwiseKernels> DepthwiseVariants = new("depthwise_conv3d",
-        (KernelFamily.Cpu, "ForwardCpu, PadRowsCpu + BackwardInputCpu, BackwardWeightCpu", new CpuDepthwise()),
+        (KernelFamily.Cpu, "ForwardVectorCpu, BackwardInputVectorCpu, BackwardWeightVectorCpu (AVX-512 or AVX2, 16 channels a unit) | "
+            + "ForwardCpu, PadRowsCpu + BackwardInputCpu, BackwardWeightCpu + SumRows (without AVX2); here: " + DepthwiseConv3dKernels.VectorIsa,
+            new CpuDepthwise()),
         (KernelFamily.CudaSimt, "ForwardCuda, BackwardInputCuda, BackwardWeightCuda", new CudaSimtDepthwise()));
 
-    /// <summary>Whole rows per thread (CPU accelerator): the input gradient reads dy rows padded by <see cref="DepthwiseGradPadding"/>.</summary>
+    /// <summary>
+    /// CPU accelerator. With vector units (DepthwiseConv3dKernels.CpuVector): units of 16 channels of one sample (and a
+    /// share of the depth planes where there are too few units for the threads), each thread with its own scratch
+    /// (channel-fastest copies of the planes it reads); one launch per pass, the input gradient pads in its scratch.
+    /// Without: whole rows per thread, the input gradient reading dy rows padded by <see cref="DepthwiseGradPadding"/>.
+    /// </summary>
     private sealed class CpuDepthwise : IDepthwiseKernels
     {
-        public void Forward(Tensor x, Tensor weight, ArrayView<float> bias, Tensor y, Conv3dShape s, int hasBias) =>
-            x.Device.Run(DepthwiseConv3dKernels.ForwardCpu, (long)s.N * s.Cout * s.OD * s.OH, x.View, weight.View, bias, y.View, s, hasBias);
+        public void Forward(Tensor x, Tensor weight, ArrayView<float> bias, Tensor y, Conv3dShape s, int hasBias)
+        {
+            var device = x.Device;
+            if (DepthwiseConv3dKernels.CpuVector)
+            {
+                int units = s.N * DepthwiseBlocks(s), splits = DepthwiseSplits(device, units, s.OD);
+                using var scratch = Tensor.Empty(device, device.MaxThreads * DepthwiseConv3dKernels.ForwardVectorScratch(s), "depthwise scratch");
+                device.Run(DepthwiseConv3dKernels.ForwardVectorCpu, (long)units * splits, x.View, weight.View, bias, y.View, scratch.View,
+                    s, hasBias, splits);
+                return;
+            }
+            device.Run(DepthwiseConv3dKernels.ForwardCpu, (long)s.N * s.Cout * s.OD * s.OH, x.View, weight.View, bias, y.View, s, hasBias);
+        }
 
         public void InputGrad(Tensor dy, Tensor weight, Conv3dShape s, Tensor dx, int accumulate)
         {
+            var device = dy.Device;
+            if (DepthwiseConv3dKernels.CpuVector)
+            {
+                int units = s.N * DepthwiseBlocks(s), splits = DepthwiseSplits(device, units, s.D);
+                using var scratch = Tensor.Empty(device, device.MaxThreads * DepthwiseConv3dKernels.InputGradVectorScratch(s), "depthwise scratch");
+                device.Run(DepthwiseConv3dKernels.BackwardInputVectorCpu, (long)units * splits, dy.View, weight.View, dx.View, scratch.View,
+                    s, accumulate, splits);
+                return;
+            }
             var (left, right) = DepthwiseGradPadding(s);
             using var dyp = PadW(dy, left, right);
-            dy.Device.Run(DepthwiseConv3dKernels.BackwardInputCpu, (long)s.N * s.Cin * s.D * s.H, dyp.View, weight.View, dx.View,
+            device.Run(DepthwiseConv3dKernels.BackwardInputCpu, (long)s.N * s.Cin * s.D * s.H, dyp.View, weight.View, dx.View,
                 s, left, left + s.OW + right, accumulate);
         }
 
         public void WeightGrad(Tensor x, Tensor dy, Tensor dw, Conv3dShape s)
         {
             var device = x.Device;
-            // Whole channels per item when there are enough of them for every thread; split rows otherwise.
             int rows = s.N * s.OD * s.OH, taps = s.KernelVolume;
+            if (DepthwiseConv3dKernels.CpuVector)
+            {
+                // Splits of the (n, od) planes add partial sums, merged by the launch's last thread: no SumRows launch.
+                int blocks = DepthwiseBlocks(s), vsplits = DepthwiseSplits(device, blocks, s.N * s.OD);
+                long length = device.MaxThreads * DepthwiseConv3dKernels.WeightGradVectorScratch(s) + (vsplits > 1 ? (long)vsplits * s.Cout * taps : 0);
+                using var scratch = Tensor.Empty(device, length, "depthwise scratch");
+                device.Run(DepthwiseConv3dKernels.BackwardWeightVectorCpu, (long)blocks * vsplits, x.View, dy.View, dw.View, scratch.View,
+                    device.Arrivals, s, vsplits);
+                return;
+            }
+            // Whole channels per item when there are enough of them for every thread; split rows otherwise.
             int splits = Math.Clamp((4 * device.MaxThreads + s.Cout - 1) / s.Cout, 1, rows);
             using var partials = splits > 1 ? Tensor.Empty(device, (long)s.Cout * taps * splits) : null;
             device.Run(DepthwiseConv3dKernels.BackwardWeightCpu, (long)s.Cout * splits, x.View, dy.View, (partials ?? dw).View, s, splits);
             if (partials != null)
                 Reductions.SumRows(device, partials.View, dw.View, s.Cout * taps, splits);
+        }
+
+        /// <summary>Units of 16 channels per sample.</summary>
+        private static int DepthwiseBlocks(Conv3dShape s) => (s.Cout + DepthwiseConv3dKernels.VectorChannels - 1) / DepthwiseConv3dKernels.VectorChannels;
+
+        /// <summary>
+        /// Shares per unit (at most <paramref name="extent"/>, the planes shared): 1 when the units already divide evenly
+        /// among the threads or are many; else the fewest shares that make them divide evenly (or many).
+        /// </summary>
+        private static int DepthwiseSplits(Tensors.Device device, int units, int extent)
+        {
+            int threads = device.MaxThreads;
+            int k = 1;
+            while (k < extent && units * k % threads != 0 && units * k < 8 * threads) k++;
+            return k;
         }
     }
 

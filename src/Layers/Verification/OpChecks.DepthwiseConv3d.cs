@@ -6,7 +6,8 @@ public static partial class OpChecks
     /// Depthwise Conv3d (Reference.Conv3d with groups = channels) on odd, non-cubic sizes: the model's 3x3x3 s1 p1
     /// and 5x5x5 s2 p2 filters, a non-cubic kernel with per-axis stride and padding, even and wide kernels (every
     /// unrolled tap count of the CPU rows, the generic path, and two tap blocks of the CUDA weight reduction), with
-    /// and without bias, batch 1 and 2; few taps over many voxels (the CUDA weight gradient splits its reduction);
+    /// and without bias, batch 1 and 2; few taps over many voxels (the CUDA weight gradient splits its reduction); a
+    /// block of 16 channels and a tail on rows of 16 or more (the CPU vector kernels' units and transposes);
     /// then the model's depthwise geometries at reduced size with enough channels for the CPU path's unsplit
     /// weight reduction, at tolerance 1e-5.
     /// </summary>
@@ -31,6 +32,10 @@ public static partial class OpChecks
             (1, 2, (3, 2, 7), (3, 1, 5), (2, 1, 1), (1, 0, 2), true),
             (1, 1, (1, 2, 11), (1, 1, 9), (1, 1, 2), (0, 0, 4), true),
             (2, 1, (4, 8, 8), (1, 1, 3), (1, 1, 1), (0, 0, 1), false),  // few taps, many voxels: split reduction
+            // A full block of 16 channels and a tail, rows of 16 or more: the CPU vector kernels' in-register transposes.
+            (1, 20, (4, 5, 19), (3, 3, 3), (1, 1, 1), (1, 1, 1), true),
+            (2, 18, (3, 4, 21), (2, 2, 5), (1, 2, 2), (1, 1, 2), false),  // 5 taps along W at strides 2 and 1 (few KD x KH
+            (1, 17, (3, 3, 18), (1, 3, 5), (1, 1, 1), (0, 1, 2), true),   // rows: small enough for the emulated GPU too)
         };
         foreach (var k in cases)
             yield return ConvCheck("depthwise_conv3d", [k.N, k.C, k.In.Item1, k.In.Item2, k.In.Item3], k.C, k.K, k.S, k.P, k.C, k.Bias, xGrad: true);
