@@ -3,21 +3,22 @@ using System.Diagnostics;
 namespace ILGpuNet.Tests.Layers;
 
 /// <summary>
-/// The depthwise convolution's CPU family comes in three forms chosen by the machine's instruction sets (AVX-512, AVX2 +
-/// FMA, scalar rows); a test process sees only its own. This runs the registry's depthwise checks (`ilgpunet gradcheck
-/// --op depthwise_conv3d`) in child processes with the runtime's instruction-set switches turned off, so the AVX2 and
-/// scalar forms stay checked against the float64 references on an AVX-512 machine. Each form names itself in the
-/// variant table ("here: ..."), which shows the switch took effect. Slow tier: two processes of about 20 s each.
+/// The CPU family's kernels come in forms chosen by the machine's instruction sets at run time (AVX-512; AVX2 + FMA for the
+/// dense and depthwise convolutions; the scalar twins and row kernels otherwise); a test process sees only its own. This
+/// runs the whole registry (`ilgpunet gradcheck --device cpu`) in child processes with the runtime's instruction-set
+/// switches turned off, so the AVX2 and scalar forms stay checked against the float64 references on an AVX-512 machine.
+/// The depthwise convolution names its form in the variant table ("here: ..."), which shows the switch took effect.
+/// Slow tier: two processes of one to two minutes each.
 /// </summary>
 [Trait("Tier", "Slow")]
-public sealed class DepthwiseInstructionSetTests
+public sealed class CpuInstructionSetTests
 {
     [Theory]
     [InlineData("DOTNET_EnableAVX512", "AVX2")]
     [InlineData("DOTNET_EnableAVX2", "scalar rows")]
     public void ChecksPassWithTheInstructionSetOff(string switchName, string form)
     {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "ilgpunet.dll"), "gradcheck", "--device", "cpu", "--op", "depthwise_conv3d"])
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "ilgpunet.dll"), "gradcheck", "--device", "cpu"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
