@@ -10,10 +10,10 @@ namespace ILGpuNet.Tests.Explain;
 
 /// <summary>
 /// That the maps mean something: the main job's CDR model on the CPU (<c>train --task cdr</c>: the synthetic cohort of
-/// 160 subjects, seed 42, at MNI152 2 mm; 48x56x48, width 0.25, 12 epochs), whose dementia effect is planted in the
+/// 160 subjects, seed 42, at MNI152 2 mm; 48x56x48, width 0.25, 12 epochs, lr 1e-3), whose dementia effect is planted in the
 /// hippocampi and ventricles, puts a clearly larger share of its gradient maps' mass there than the regions' share of
 /// the brain, and more than the same network untrained does on the same test scans. This is the run behind README,
-/// "Saliency maps" (x2.5 there; training on the CPU accelerator is bit-reproducible). Slow tier: it trains for minutes
+/// "Saliency maps" (x1.9 there; training on the CPU accelerator is bit-reproducible). Slow tier: it trains for minutes
 /// (about 4 on a quiet 2-core machine); the cohort is the main job's cached one (~/.cache/ilgpunet). A smaller
 /// model (120 subjects rendered at 4 mm, 10 epochs: test AUC 0.78) gave only x1.08, so the test does not shrink it.
 /// </summary>
@@ -54,7 +54,9 @@ public class SaliencyProofTests(ITestOutputHelper output)
         }
         double trained = Factor(run.BestCheckpoint), baseline = Factor(untrained);
         output.WriteLine($"hippocampi+ventricles over {test.Count} test scans: x{trained:F2} trained, x{baseline:F2} untrained");
-        Assert.True(trained > 2.0, $"trained factor {trained:F2}");
+        // x2.5 for the model trained at lr 2e-3 (README's table until 2026-12-05), x1.9 at the main job's lr 1e-3 since
+        // (untrained x1.2): clearly above the regions' share, and the criterion that separates training from chance below.
+        Assert.True(trained > 1.75, $"trained factor {trained:F2}");
         Assert.True(trained > 1.5 * baseline, $"trained x{trained:F2} vs untrained x{baseline:F2}");
     }
 }
