@@ -13,6 +13,8 @@ namespace ILGpuNet.Kernels;
 /// frontend to compile the twin wherever the marked method is called, so the IR (and the PTX, where CPU kernels are
 /// only compiled) sees plain code while the CPU runs the vector code. The vector method falls back to its twin when its
 /// instruction set is absent, so the twin is also the scalar path chosen at run time; tests run both and compare them.
+/// The same mapping serves code that only the CPU may run for another reason: Work's thread index, count and grid Y read
+/// the direct CPU launcher's thread-static context (DirectCpuThread), their twins ILGPU's Grid.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method)]
 public sealed class ScalarTwinAttribute(string twin) : Attribute
